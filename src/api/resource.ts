@@ -1,0 +1,27 @@
+/** Resource: the envelope every Istio-API object shares (apiVersion, kind, metadata, spec), as stored and compiled. */
+import type { VirtualServiceSpec } from './kinds/virtual-service/types.ts';
+import type { DestinationRuleSpec } from './kinds/destination-rule/types.ts';
+
+export interface ObjectMeta {
+  readonly name: string;
+  /** Defaulted to "default" when the YAML leaves it out, as kubectl does. */
+  readonly namespace: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export interface Resource<K extends string = string, S = unknown> {
+  /** As written by the user ("networking.istio.io/v1beta1"); every supported version maps to one internal shape. */
+  readonly apiVersion: string;
+  readonly kind: K;
+  readonly metadata: ObjectMeta;
+  readonly spec: S;
+}
+
+export type VirtualService = Resource<'VirtualService', VirtualServiceSpec>;
+export type DestinationRule = Resource<'DestinationRule', DestinationRuleSpec>;
+
+/** "<Kind>/<namespace>/<name>": the identity of a resource in the store. */
+export function resourceKey(r: Pick<Resource, 'kind' | 'metadata'>): string {
+  return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;
+}

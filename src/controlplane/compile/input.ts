@@ -1,0 +1,37 @@
+/**
+ * CompileInput: the complete list of what compile() may read. Nothing else (no clock, no I/O, no
+ * module state) reaches the compiler, so this value is also a correct cache key for its output.
+ */
+import type { VirtualService, DestinationRule } from '../../api/resource.ts';
+import type { NodeInfo } from '../../model/proxy-config.ts';
+import type { WorkloadRegistration } from '../../model/control-protocol.ts';
+
+export interface MeshConfig {
+  /** SPIFFE trust domain; principals read "<trustDomain>/ns/<ns>/sa/<sa>". */
+  readonly trustDomain: string;
+  /** Namespace whose policies apply mesh-wide (Istio's root namespace). */
+  readonly rootNamespace: string;
+}
+
+export const DEFAULT_MESH_CONFIG: MeshConfig = { trustDomain: 'cluster.local', rootNamespace: 'istio-system' };
+
+/** A service of the registry: exists independently of how many workloads back it right now. */
+export interface ServiceEntryRecord {
+  readonly name: string;
+  readonly namespace: string;
+  /** Service ports callers use. */
+  readonly ports: readonly number[];
+}
+
+/** A live workload (its lease has not lapsed). */
+export type Workload = WorkloadRegistration;
+
+export interface CompileInput {
+  /** The proxy the config is for. */
+  readonly proxy: NodeInfo;
+  readonly virtualServices: readonly VirtualService[];
+  readonly destinationRules: readonly DestinationRule[];
+  readonly services: readonly ServiceEntryRecord[];
+  readonly workloads: readonly Workload[];
+  readonly mesh: MeshConfig;
+}
