@@ -1,0 +1,41 @@
+/** ProxyOptions: the sidecar's bootstrap (what it knows before the control plane tells it anything), and the handle of a running sidecar. */
+import type { Logger } from '../lib/log.ts';
+
+export interface ProxyOptions {
+  /** Control plane base URL, e.g. "http://127.0.0.1:15010". */
+  readonly controlPlane: string;
+  /** Workload (instance) name, unique per namespace, e.g. "user-service-v2-4k7q". */
+  readonly workload: string;
+  readonly namespace: string;
+  /** The service this workload backs. */
+  readonly service: string;
+  readonly serviceAccount: string;
+  /** Includes app=<service> and version=<v> when given (Istio's pod labels). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The service port callers use in URLs (`http://order-service:8080/`). */
+  readonly servicePort: number;
+  /** Where the local application listens (plain HTTP on 127.0.0.1). */
+  readonly appPort: number;
+  /** Listener ports; 0 (the default) picks a free one. */
+  readonly outboundPort?: number;
+  readonly inboundPort?: number;
+  readonly adminPort?: number;
+  /** Address to bind and to register for peers; default 127.0.0.1. */
+  readonly address?: string;
+  readonly logger?: Logger;
+  /** Where one JSON line per request goes; default process.stdout. */
+  readonly accessLog?: NodeJS.WritableStream | null;
+}
+
+export interface RunningProxy {
+  readonly outboundPort: number;
+  readonly inboundPort: number;
+  readonly adminPort: number;
+  /** Resolves once the sidecar holds a certificate and a config (its /ready answers 200). */
+  readonly ready: Promise<void>;
+  /**
+   * Graceful stop: deregister at once, stop accepting, let requests in flight finish (up to
+   * `graceMs`), then close everything.
+   */
+  drain(graceMs?: number): Promise<void>;
+}
