@@ -20,6 +20,12 @@ export interface ProxyOptions {
   readonly outboundPort?: number;
   readonly inboundPort?: number;
   readonly adminPort?: number;
+  /** SPIFFE trust domain of the mesh; default "cluster.local" (must match the control plane's). */
+  readonly trustDomain?: string;
+  /** Longest route regex this proxy accepts (a longer one is NACKed, like Envoy's RE2 program-size limit). */
+  readonly maxRegexLength?: number;
+  /** How long a start may wait for the control plane before giving up (ms); default 15 s. */
+  readonly startTimeoutMs?: number;
   /** Address to bind and to register for peers; default 127.0.0.1. */
   readonly address?: string;
   readonly logger?: Logger;
@@ -28,6 +34,8 @@ export interface ProxyOptions {
 }
 
 export interface RunningProxy {
+  /** "<workload>.<namespace>". */
+  readonly id: string;
   readonly outboundPort: number;
   readonly inboundPort: number;
   readonly adminPort: number;

@@ -1,0 +1,45 @@
+/**
+ * The sidecar's admin endpoint (Envoy's admin in spirit), on loopback: /ready (200 once the sidecar
+ * holds a certificate and a config), /config_dump (the ProxyConfig it serves, the last rejected
+ * version, certificate facts — never the private key).
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface AdminSources {
+  ready(): boolean;
+  configDump(): unknown;
+}
+
+export async function startAdminServer(host: string, port: number, src: AdminSources): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') {
+      res.writeHead(405, { allow: 'GET' }).end();
+      return;
+    }
+    switch (path) {
+      case '/ready': {
+        const ok = src.ready();
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'LIVE\n' : 'NOT READY\n');
+        return;
+      }
+      case '/config_dump':
+        res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(src.configDump(), null, 2)}\n`);
+        return;
+      default:
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('admin endpoints: /ready /config_dump\n');
+    }
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+export function portOf(server: { address(): AddressInfo | string | null }): number {
+  const a = server.address();
+  return typeof a === 'object' && a !== null ? a.port : 0;
+}

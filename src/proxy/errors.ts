@@ -1,0 +1,66 @@
+/**
+ * Proxy error classes: each carries the HTTP status and the Envoy response flag of the local reply
+ * it becomes. rescue.ts is the one place that turns them into responses.
+ */
+import { WeftError } from '../lib/errors.ts';
+
+export abstract class ProxyError extends WeftError {
+  abstract readonly status: number;
+  abstract readonly flag: string;
+}
+
+/** No virtual host or route matched the request (Envoy NR → 404). */
+export class NoRouteError extends ProxyError {
+  readonly status = 404;
+  readonly flag = 'NR';
+  constructor(message: string) { super('WEFT_NO_ROUTE', message); }
+}
+
+/** The chosen cluster has no endpoint to send to (Envoy UH → 503). */
+export class NoHealthyUpstreamError extends ProxyError {
+  readonly status = 503;
+  readonly flag = 'UH';
+  constructor(cluster: string) { super('WEFT_NO_HEALTHY_UPSTREAM', `no healthy upstream in cluster ${cluster}`); }
+}
+
+/** Connecting (TCP or TLS handshake) to the upstream failed (Envoy UF → 503). */
+export class UpstreamConnectError extends ProxyError {
+  readonly status = 503;
+  readonly flag = 'UF';
+  constructor(endpoint: string, cause: unknown) {
+    super('WEFT_UPSTREAM_CONNECT', `upstream connect error to ${endpoint}: ${(cause as Error)?.message ?? cause}`, { cause });
+  }
+}
+
+/** The upstream connection was reset or closed before a complete response head (Envoy UC → 503). */
+export class UpstreamResetError extends ProxyError {
+  readonly status = 503;
+  readonly flag = 'UC';
+  constructor(endpoint: string, cause?: unknown) {
+    super('WEFT_UPSTREAM_RESET', `upstream connection to ${endpoint} closed before the response headers`, { cause });
+  }
+}
+
+/** The upstream sent bytes that are not valid HTTP/1.1 (Envoy UPE → 502). */
+export class UpstreamProtocolError extends ProxyError {
+  readonly status = 502;
+  readonly flag = 'UPE';
+  constructor(message: string) { super('WEFT_UPSTREAM_PROTOCOL', message); }
+}
+
+/** The downstream request is malformed (Envoy DPE → 400, or 431 for oversized headers). */
+export class DownstreamProtocolError extends ProxyError {
+  readonly status: number;
+  readonly flag = 'DPE';
+  constructor(message: string, status = 400) {
+    super('WEFT_DOWNSTREAM_PROTOCOL', message);
+    this.status = status;
+  }
+}
+
+/** The proxy has no configuration yet (Envoy NC → 503 before the first snapshot). */
+export class NotReadyError extends ProxyError {
+  readonly status = 503;
+  readonly flag = 'NC';
+  constructor() { super('WEFT_PROXY_NOT_READY', 'the sidecar has not received its configuration yet'); }
+}

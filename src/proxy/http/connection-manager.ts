@@ -1,0 +1,320 @@
+/**
+ * The HTTP connection manager (Envoy's HCM) for one downstream connection: parses requests one at
+ * a time, runs each through the listener's Service, writes the response back, and keeps the
+ * connection alive between requests. Errors of any stage become local replies through rescue.ts.
+ *
+ *   socket ─data─▶ RequestParser ─head─▶ HttpRequest ─▶ service(req) ─▶ HttpResponse ─▶ head + body ─▶ socket
+ *                          └─body─▶ req.body (streams to the upstream, paused by backpressure)
+ *   A stream ends when both its request body is read and its response is written; then the
+ *   parser resumes on any pipelined bytes, or the connection closes.
+ */
+import type { Socket } from 'node:net';
+import { Body } from './body.ts';
+import { RequestParser, HttpParseError, type ParserHandler, type RequestHead } from './codec-h1.ts';
+import { endToEnd, setForwardingHeaders } from './headers.ts';
+import { newStreamInfo, setHeader, getHeader, type HttpRequest, type HttpResponse, type Service, type StreamInfo } from './message.ts';
+import { SocketBodySink, framingFor, headerBlock } from './writer.ts';
+import { DownstreamProtocolError } from '../errors.ts';
+
+export interface StreamRecord {
+  readonly request: HttpRequest;
+  readonly info: StreamInfo;
+  readonly protocol: string;
+  /** Response body bytes written downstream. */
+  readonly bytesSent: number;
+}
+
+export interface ConnectionManagerConfig {
+  readonly direction: 'outbound' | 'inbound';
+  /** The Service to run for a new request (read per request, so a new config version applies to the next request). */
+  service(): Service;
+  /** Turns any error into a local reply, filling info.responseFlags (rescue.ts). */
+  rescue(err: unknown, info: StreamInfo): HttpResponse;
+  /** Called once per stream when it ends (access log, stats). */
+  onStreamEnd(record: StreamRecord): void;
+  /** Close a connection with no request in flight after this long (ms). */
+  readonly idleTimeoutMs: number;
+  /** Called once the connection has no stream in flight (drain bookkeeping). */
+  onIdle?(conn: DownstreamConnection): void;
+}
+
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+interface ActiveStream {
+  readonly request: HttpRequest;
+  readonly method: string;
+  readonly versionMinor: number;
+  keepAlive: boolean;
+  requestDone: boolean;
+  responseStarted: boolean;
+  responseDone: boolean;
+  bytesSent: number;
+  /** The response body being written, so a downstream close can cancel it. */
+  response: Body | null;
+}
+
+export class DownstreamConnection implements ParserHandler<RequestHead> {
+  readonly socket: Socket;
+  readonly #cfg: ConnectionManagerConfig;
+  readonly #parser: RequestParser;
+  readonly #remote: string;
+  #peerIdentity: string;
+  #stream: ActiveStream | null = null;
+  #closing = false;
+
+  constructor(socket: Socket, cfg: ConnectionManagerConfig, peerIdentity = '') {
+    this.socket = socket;
+    this.#cfg = cfg;
+    this.#parser = new RequestParser(this);
+    this.#remote = socket.remoteAddress ?? '';
+    this.#peerIdentity = peerIdentity;
+    socket.setNoDelay(true);
+    socket.setTimeout(cfg.idleTimeoutMs);
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onClose);
+    socket.on('error', noop);
+    socket.on('timeout', this.#onTimeout);
+  }
+
+  get busy(): boolean { return this.#stream !== null; }
+
+  /** Finish the stream in flight (if any), then close; used when the listener drains. */
+  closeWhenIdle(): void {
+    this.#closing = true;
+    if (this.#stream === null) this.socket.end();
+  }
+
+  // === ParserHandler ===
+
+  onHead(head: RequestHead): void {
+    const info = newStreamInfo(this.#cfg.direction, this.#remote);
+    info.peerIdentity = this.#peerIdentity;
+    const body = head.bodyKind === 'none' ? Body.empty() : new Body(head.bodyKind === 'length' ? head.contentLength : null, this.#producer);
+    let authority: string;
+    let path: string;
+    let headers: string[];
+    let target = head.target;
+    try {
+      if (head.method === 'CONNECT') throw new DownstreamProtocolError('CONNECT is not supported by the sidecar; use plain http:// URLs through HTTP_PROXY', 501);
+      headers = endToEnd(head.headers);
+      if (target.charCodeAt(0) === 47 /* / */ || target === '*') {
+        path = target;
+        const host = getHeader(headers, 'host');
+        if (host === undefined || host === '') throw new DownstreamProtocolError('missing Host header');
+        authority = host.toLowerCase();
+      } else {
+        // absolute-form (RFC 9112 §3.2.2), what clients that honour HTTP_PROXY send: the target's
+        // authority replaces Host.
+        const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]+)([^#]*)/.exec(target);
+        if (m === null) throw new DownstreamProtocolError('invalid request target');
+        authority = m[2]!.toLowerCase();
+        if (authority.includes('@')) throw new DownstreamProtocolError('userinfo in the request target is not allowed');
+        path = m[3] === '' ? '/' : m[3]!;
+        if (path.charCodeAt(0) === 63 /* ? */) path = `/${path}`;
+        setHeader(headers, 'host', authority);
+        target = path;
+      }
+      info.requestId = setForwardingHeaders(headers, this.#remote, 'http');
+    } catch (err) {
+      this.#stream = {
+        request: { method: head.method, authority: '', path: target, scheme: 'http', headers: [], body, info },
+        method: head.method,
+        versionMinor: head.versionMinor,
+        keepAlive: false,
+        requestDone: head.bodyKind === 'none',
+        responseStarted: false,
+        responseDone: false,
+        bytesSent: 0,
+        response: null,
+      };
+      if (head.bodyKind !== 'none') body.discard();
+      this.#respond(this.#cfg.rescue(err, info));
+      return;
+    }
+    const request: HttpRequest = { method: head.method, authority, path, scheme: 'http', headers, body, info };
+    const stream: ActiveStream = {
+      request,
+      method: head.method,
+      versionMinor: head.versionMinor,
+      keepAlive: head.keepAlive,
+      requestDone: head.bodyKind === 'none',
+      responseStarted: false,
+      responseDone: false,
+      bytesSent: 0,
+      response: null,
+    };
+    this.#stream = stream;
+    // Envoy answers Expect: 100-continue itself and does not forward it (proxy_100_continue off).
+    if (head.expectContinue) this.socket.write(CONTINUE, 'latin1');
+    let p: Promise<HttpResponse>;
+    try {
+      p = this.#cfg.service()(request);
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.then(
+      (res) => this.#respond(res),
+      (err: unknown) => this.#respond(this.#cfg.rescue(err, info)),
+    );
+  }
+
+  onBody(chunk: Buffer): void {
+    this.#stream?.request.body.push(chunk);
+  }
+
+  onMessageEnd(): void {
+    const s = this.#stream;
+    if (s === null) return;
+    s.request.body.end();
+    if (!s.requestDone) {
+      s.requestDone = true;
+      this.#maybeFinish(s);
+    }
+  }
+
+  // === response ===
+
+  #respond(res: HttpResponse): void {
+    const s = this.#stream;
+    if (s === null || s.responseStarted) {
+      res.body.cancel();
+      return;
+    }
+    if (this.socket.destroyed) {
+      res.body.cancel();
+      this.#end(s);
+      return;
+    }
+    s.responseStarted = true;
+    s.response = res.body;
+    const info = s.request.info;
+    info.responseCode = res.status;
+    const bodyAllowed = s.method !== 'HEAD' && res.status !== 204 && res.status !== 304 && res.status >= 200;
+    const framing = framingFor(res.body, s.versionMinor, bodyAllowed);
+    if (framing === 'close' || this.#closing) s.keepAlive = false;
+    const connection = s.keepAlive ? (s.versionMinor === 0 ? 'connection: keep-alive\r\n' : '') : 'connection: close\r\n';
+    const sock = this.socket;
+    sock.cork();
+    sock.write(`HTTP/1.1 ${res.status} ${res.reason ?? ''}\r\n${headerBlock(res.headers, framing, res.body.length, connection)}`, 'latin1');
+    if (!bodyAllowed) {
+      res.body.discard();
+      process.nextTick(uncork, sock);
+      s.responseDone = true;
+      this.#maybeFinish(s);
+      return;
+    }
+    const sink = new SocketBodySink(sock, framing, (err) => {
+      s.bytesSent = sink.bytes;
+      if (err !== null) {
+        // The upstream failed mid-body: the only honest signal left is to reset the connection.
+        info.responseFlags ||= 'UPE';
+        s.keepAlive = false;
+        sock.destroy();
+        this.#end(s);
+        return;
+      }
+      s.responseDone = true;
+      this.#maybeFinish(s);
+    });
+    sink.start(res.body);
+    process.nextTick(uncork, sock);
+  }
+
+  #maybeFinish(s: ActiveStream): void {
+    if (!s.responseDone) return;
+    if (!s.requestDone) {
+      // Answered before the request body was read (e.g. a local reply): read and drop the rest so
+      // the connection stays usable.
+      s.request.body.discard();
+      return;
+    }
+    this.#end(s);
+    if (this.socket.destroyed) return;
+    if (s.keepAlive && !this.#closing) {
+      this.#parser.resume();
+    } else {
+      this.socket.end();
+    }
+  }
+
+  /** Records the stream (exactly once) and clears it. */
+  #end(s: ActiveStream): void {
+    if (this.#stream !== s) return;
+    this.#stream = null;
+    this.#cfg.onStreamEnd({ request: s.request, info: s.request.info, protocol: s.versionMinor === 1 ? 'HTTP/1.1' : 'HTTP/1.0', bytesSent: s.bytesSent });
+    this.#cfg.onIdle?.(this);
+  }
+
+  // === socket events ===
+
+  #producer = {
+    pause: (): void => { this.socket.pause(); },
+    resume: (): void => { this.socket.resume(); },
+  };
+
+  #onData = (buf: Buffer): void => {
+    try {
+      this.#parser.execute(buf);
+    } catch (err) {
+      this.#protocolError(err);
+    }
+  };
+
+  #protocolError(err: unknown): void {
+    const s = this.#stream;
+    const e = err instanceof HttpParseError ? new DownstreamProtocolError(err.message, err.status) : err;
+    if (s !== null && s.responseStarted) {
+      this.socket.destroy();
+      this.#end(s);
+      return;
+    }
+    // Malformed input: answer once (400/431/501…) and close; never reuse a connection whose framing is in doubt.
+    const info = s?.request.info ?? newStreamInfo(this.#cfg.direction, this.#remote);
+    const stream: ActiveStream = s ?? {
+      request: { method: '-', authority: '', path: '', scheme: 'http', headers: [], body: Body.empty(), info },
+      method: 'GET',
+      versionMinor: 1,
+      keepAlive: false,
+      requestDone: true,
+      responseStarted: false,
+      responseDone: false,
+      bytesSent: 0,
+      response: null,
+    };
+    stream.keepAlive = false;
+    stream.requestDone = true;
+    if (s !== null) s.request.body.fail(e as Error);
+    this.#stream = stream;
+    this.#closing = true;
+    this.#respond(this.#cfg.rescue(e, info));
+  }
+
+  #onEnd = (): void => {
+    // The client half-closed: finish the stream in flight, then close.
+    this.#closing = true;
+    if (this.#stream === null) this.socket.end();
+  };
+
+  #onClose = (): void => {
+    this.#parser.kill();
+    const s = this.#stream;
+    if (s === null) return;
+    if (!s.requestDone) s.request.body.fail(new Error('downstream closed the connection'));
+    if (!s.responseStarted) s.request.info.responseFlags ||= 'DC';
+    if (!s.responseDone) {
+      s.response?.cancel();
+      this.#end(s);
+    }
+  };
+
+  #onTimeout = (): void => {
+    if (this.#stream === null) this.socket.destroy();
+  };
+}
+
+function uncork(s: Socket): void {
+  s.uncork();
+}
+
+function noop(): void {}

@@ -1,0 +1,98 @@
+/**
+ * The request/response types every stage of the sidecar's HTTP pipeline passes along, the
+ * per-stream StreamInfo that stats and access logs read when a stream ends, and the Service/Layer
+ * shapes of the pipeline (STYLE.md §7.2).
+ */
+import type { Body } from './body.ts';
+
+export interface HttpRequest {
+  readonly method: string;
+  /** Lower-case host[:port] the request is for (from the absolute-form target or Host). */
+  readonly authority: string;
+  /** Origin-form path with query ("/users/1?x=y"). */
+  readonly path: string;
+  readonly scheme: string;
+  /** Flat [name, value, …], lower-case names, hop-by-hop fields already removed. Stages may edit it. */
+  readonly headers: string[];
+  readonly body: Body;
+  readonly info: StreamInfo;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly reason?: string;
+  /** Flat [name, value, …], lower-case names, hop-by-hop fields already removed. */
+  readonly headers: string[];
+  readonly body: Body;
+}
+
+/** What happened to one request, filled in as it moves; read once the stream ends (Envoy's StreamInfo). */
+export interface StreamInfo {
+  /** Wall-clock start (ms since epoch) and monotonic start (ms) for the duration. */
+  readonly startTime: number;
+  readonly startMono: number;
+  readonly direction: 'outbound' | 'inbound';
+  readonly downstreamRemoteAddress: string;
+  requestId: string;
+  routeName: string;
+  upstreamCluster: string;
+  upstreamHost: string;
+  /** Envoy short response flags, e.g. "UF", or "" when none. */
+  responseFlags: string;
+  /** Free-form reason for a local reply, for logs ("no healthy upstream in cluster …"). */
+  responseDetails: string;
+  /** The peer's SPIFFE id on the inbound side (verified from its certificate). */
+  peerIdentity: string;
+  /** Set when the response head is known. */
+  responseCode: number;
+  /** Monotonic time the first response byte was ready (for upstream service time). */
+  upstreamStartMono: number;
+  upstreamEndMono: number;
+}
+
+export type Service = (req: HttpRequest) => Promise<HttpResponse>;
+export type Layer = (inner: Service) => Service;
+
+export function newStreamInfo(direction: 'outbound' | 'inbound', remote: string): StreamInfo {
+  return {
+    startTime: Date.now(),
+    startMono: performance.now(),
+    direction,
+    downstreamRemoteAddress: remote,
+    requestId: '',
+    routeName: '',
+    upstreamCluster: '',
+    upstreamHost: '',
+    responseFlags: '',
+    responseDetails: '',
+    peerIdentity: '',
+    responseCode: 0,
+    upstreamStartMono: 0,
+    upstreamEndMono: 0,
+  };
+}
+
+/** First value of header `name` (lower-case) in a flat header list, or undefined. */
+export function getHeader(headers: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
+  return undefined;
+}
+
+/** All values of `name` joined with ", " (how a list-valued field reads as one, RFC 9110 §5.3). */
+export function getHeaderJoined(headers: readonly string[], name: string): string | undefined {
+  let out: string | undefined;
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === name) out = out === undefined ? headers[i + 1] : `${out}, ${headers[i + 1]!}`;
+  }
+  return out;
+}
+
+/** Replaces every `name` field with one `name: value`. */
+export function setHeader(headers: string[], name: string, value: string): void {
+  removeHeader(headers, name);
+  headers.push(name, value);
+}
+
+export function removeHeader(headers: string[], name: string): void {
+  for (let i = headers.length - 2; i >= 0; i -= 2) if (headers[i] === name) headers.splice(i, 2);
+}

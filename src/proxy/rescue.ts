@@ -1,0 +1,66 @@
+/**
+ * rescue: THE one place where an error becomes a response. Walks the cause chain for a ProxyError
+ * (status + Envoy response flag); anything else is a bug and answers 500. Every local reply names
+ * the proxy that produced it and why, so a user can tell which sidecar said 503 (the most common
+ * complaint of Istio users).
+ */
+import { isCausedBy, messageOf } from '../lib/errors.ts';
+import { Body } from './http/body.ts';
+import type { HttpResponse, StreamInfo } from './http/message.ts';
+import { ProxyError } from './errors.ts';
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+};
+
+export function reasonPhrase(status: number): string {
+  return REASONS[status] ?? '';
+}
+
+export interface Rescuer {
+  (err: unknown, info: StreamInfo): HttpResponse;
+}
+
+/** Builds the rescue function of one proxy; `onBug` sees errors that are not ProxyErrors. */
+export function createRescue(proxyId: () => string, onBug: (err: unknown, info: StreamInfo) => void): Rescuer {
+  return (err, info) => {
+    const pe = isCausedBy(err, ProxyError);
+    let status: number;
+    let flag: string;
+    let details: string;
+    if (pe !== null) {
+      status = pe.status;
+      flag = pe.flag;
+      details = pe.message;
+    } else {
+      onBug(err, info);
+      status = 500;
+      flag = 'DPE';
+      details = `internal error: ${messageOf(err)}`;
+    }
+    info.responseFlags = flag;
+    info.responseDetails = details;
+    const text = `${details}\n`;
+    return {
+      status,
+      reason: reasonPhrase(status),
+      headers: [
+        'content-type', 'text/plain; charset=utf-8',
+        'server', 'weft',
+        'x-weft-proxy', proxyId(),
+        'x-weft-response-flags', flag,
+      ],
+      body: Body.of(text),
+    };
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * mTLS between sidecars: the client and server TLS contexts built from the workload certificate,
+ * swapped in place when the certificate rotates (connections already open keep theirs). The client
+ * checks the server's SPIFFE id against the endpoint's expected identity; the server requires a
+ * client certificate from the mesh CA carrying a SPIFFE id of this trust domain.
+ */
+import * as tls from 'node:tls';
+import type { Socket } from 'node:net';
+
+export interface WorkloadCertificate {
+  readonly keyPem: string;
+  readonly certChainPem: string;
+  readonly trustBundlePem: string;
+}
+
+/** URI SANs of a certificate as Node's tls reports them ("URI:spiffe://…, DNS:…"). */
+export function uriSans(subjectaltname: string | undefined): string[] {
+  if (subjectaltname === undefined || subjectaltname === '') return [];
+  const out: string[] = [];
+  for (const part of subjectaltname.split(', ')) if (part.startsWith('URI:')) out.push(part.slice(4));
+  return out;
+}
+
+const MIN_VERSION: tls.SecureVersion = 'TLSv1.3';
+
+export class MeshTls {
+  readonly trustDomain: string;
+  #client: tls.SecureContext | null = null;
+  #servers = new Set<tls.Server>();
+  #material: WorkloadCertificate | null = null;
+
+  constructor(trustDomain: string) {
+    this.trustDomain = trustDomain;
+  }
+
+  get ready(): boolean { return this.#material !== null; }
+
+  /** Installs a (new) certificate: later handshakes use it, open connections keep theirs. */
+  update(cert: WorkloadCertificate): void {
+    this.#material = cert;
+    this.#client = tls.createSecureContext(this.#contextOptions(cert));
+    for (const s of this.#servers) s.setSecureContext(this.#contextOptions(cert));
+  }
+
+  #contextOptions(cert: WorkloadCertificate): tls.SecureContextOptions {
+    return { key: cert.keyPem, cert: cert.certChainPem, ca: cert.trustBundlePem, minVersion: MIN_VERSION };
+  }
+
+  /**
+   * Connects to a peer sidecar and completes the handshake. Fails unless the peer's chain verifies
+   * against the trust bundle and its certificate carries `expectedIdentity` as a URI SAN.
+   */
+  connect(host: string, port: number, expectedIdentity: string, timeoutMs: number): Promise<Socket> {
+    const secureContext = this.#client;
+    if (secureContext === null) return Promise.reject(new Error('no workload certificate yet'));
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({
+        host,
+        port,
+        secureContext,
+        rejectUnauthorized: true,
+        minVersion: MIN_VERSION,
+        checkServerIdentity: (_host, cert) => {
+          const ids = uriSans(cert.subjectaltname);
+          if (ids.includes(expectedIdentity)) return undefined;
+          return new Error(`peer identity ${ids.join(',') || '(none)'} is not the expected ${expectedIdentity}`);
+        },
+      });
+      socket.setNoDelay(true);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connect timeout after ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        socket.removeListener('error', onError);
+        resolve(socket);
+      });
+      const onError = (err: Error): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(err);
+      };
+      socket.once('error', onError);
+    });
+  }
+
+  /**
+   * A TLS server requiring mesh client certificates. `onConnection` gets sockets whose peer
+   * verified and carries a SPIFFE id of this trust domain; others are refused and reported.
+   */
+  createServer(onConnection: (socket: tls.TLSSocket, peerIdentity: string) => void, onRefused: (reason: string, remote: string) => void): tls.Server {
+    const material = this.#material;
+    if (material === null) throw new Error('no workload certificate yet');
+    const server = tls.createServer({
+      ...this.#contextOptions(material),
+      requestCert: true,
+      rejectUnauthorized: true,
+      handshakeTimeout: 10_000,
+    });
+    const prefix = `spiffe://${this.trustDomain}/`;
+    server.on('secureConnection', (socket) => {
+      const peer = socket.getPeerCertificate();
+      const id = uriSans(peer.subjectaltname).find((u) => u.startsWith(prefix));
+      if (id === undefined) {
+        onRefused(`peer certificate has no SPIFFE id in trust domain ${this.trustDomain}`, socket.remoteAddress ?? '');
+        socket.destroy();
+        return;
+      }
+      onConnection(socket, id);
+    });
+    server.on('tlsClientError', (err, socket) => {
+      onRefused(err.message, socket.remoteAddress ?? '');
+      socket.destroy();
+    });
+    server.on('close', () => this.#servers.delete(server));
+    this.#servers.add(server);
+    return server;
+  }
+}
