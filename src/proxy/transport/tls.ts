@@ -6,19 +6,12 @@
  */
 import * as tls from 'node:tls';
 import type { Socket } from 'node:net';
+import { checkServerSpiffeId, peerIdentity } from './identity.ts';
 
 export interface WorkloadCertificate {
   readonly keyPem: string;
   readonly certChainPem: string;
   readonly trustBundlePem: string;
-}
-
-/** URI SANs of a certificate as Node's tls reports them ("URI:spiffe://…, DNS:…"). */
-export function uriSans(subjectaltname: string | undefined): string[] {
-  if (subjectaltname === undefined || subjectaltname === '') return [];
-  const out: string[] = [];
-  for (const part of subjectaltname.split(', ')) if (part.startsWith('URI:')) out.push(part.slice(4));
-  return out;
 }
 
 const MIN_VERSION: tls.SecureVersion = 'TLSv1.3';
@@ -60,11 +53,7 @@ export class MeshTls {
         secureContext,
         rejectUnauthorized: true,
         minVersion: MIN_VERSION,
-        checkServerIdentity: (_host, cert) => {
-          const ids = uriSans(cert.subjectaltname);
-          if (ids.includes(expectedIdentity)) return undefined;
-          return new Error(`peer identity ${ids.join(',') || '(none)'} is not the expected ${expectedIdentity}`);
-        },
+        checkServerIdentity: checkServerSpiffeId(expectedIdentity),
       });
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
@@ -98,16 +87,14 @@ export class MeshTls {
       rejectUnauthorized: true,
       handshakeTimeout: 10_000,
     });
-    const prefix = `spiffe://${this.trustDomain}/`;
     server.on('secureConnection', (socket) => {
-      const peer = socket.getPeerCertificate();
-      const id = uriSans(peer.subjectaltname).find((u) => u.startsWith(prefix));
-      if (id === undefined) {
+      const peer = peerIdentity(socket);
+      if (peer === null || peer.id.trustDomain !== this.trustDomain) {
         onRefused(`peer certificate has no SPIFFE id in trust domain ${this.trustDomain}`, socket.remoteAddress ?? '');
         socket.destroy();
         return;
       }
-      onConnection(socket, id);
+      onConnection(socket, peer.spiffeId);
     });
     server.on('tlsClientError', (err, socket) => {
       onRefused(err.message, socket.remoteAddress ?? '');

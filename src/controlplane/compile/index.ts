@@ -1,0 +1,52 @@
+// compile(): the pure function from one proxy's CompileInput to its ProxyConfig (all but the version the push layer stamps).
+import type { ProxyConfig } from '../../model/proxy-config.ts';
+import { buildClusters } from './clusters.ts';
+import { indexDestinationRules } from './destination-rules.ts';
+import { indexEndpoints } from './endpoints.ts';
+import { buildInbound } from './inbound.ts';
+import type { CompileInput } from './input.ts';
+import { sortedLabels } from './labels.ts';
+import { buildRouteTable } from './routes.ts';
+import { indexServices } from './services.ts';
+import { indexVirtualServices } from './virtual-services.ts';
+
+export type CompiledConfig = Omit<ProxyConfig, 'version'>;
+
+/**
+ * Reads nothing but `input` (no I/O, clock, environment or module state) and sorts everything it
+ * emits, so equal inputs give deep-equal outputs whatever order the resources, services and
+ * workloads come in; the push layer hashes the result into the config version.
+ *
+ * Builders run in a fixed order: the service view, the route table (virtual hosts, which also
+ * records every cluster a route names), then the clusters with their endpoints, then inbound.
+ */
+export function compile(input: CompileInput): CompiledConfig {
+  const { proxy, mesh } = input;
+  const services = indexServices(input.services);
+  const routeTable = buildRouteTable({
+    services,
+    virtualServiceFor: indexVirtualServices(input.virtualServices, proxy.namespace),
+    proxy,
+  });
+  const clusters = buildClusters({
+    services,
+    endpoints: indexEndpoints(input.workloads, mesh.trustDomain),
+    destinationRuleFor: indexDestinationRules(input.destinationRules, proxy, mesh.rootNamespace),
+    referenced: routeTable.referencedClusters,
+  });
+  return {
+    // Spelled out, not spread: the output carries exactly the NodeInfo fields, in a canonical order.
+    node: {
+      id: proxy.id,
+      workload: proxy.workload,
+      namespace: proxy.namespace,
+      service: proxy.service,
+      serviceAccount: proxy.serviceAccount,
+      labels: sortedLabels(proxy.labels),
+    },
+    trustDomain: mesh.trustDomain,
+    virtualHosts: routeTable.virtualHosts,
+    clusters,
+    inbound: buildInbound(proxy, input.workloads),
+  };
+}
