@@ -8,31 +8,19 @@
  *   GET  /v1/resources?kind=K[&namespace=N][&name=X]   → { items: Resource[] }
  *   GET  /v1/proxies                                    → { proxies: ProxyStatus[] }
  *   GET  /v1/workloads                                  → { workloads: WorkloadStatus[] }
- *   GET  /healthz                                       → { ok: true, version }
+ *   GET  /healthz                                       → { ok: true, version, revision }
+ *
+ * Every error answers with an ErrorBody ({ error: { code: "WEFT_…", message } }); a rejected
+ * apply/delete answers 400 with an ApplyResponse that carries the ErrorBody's `error` as well.
  */
 import type { Resource } from '../../api/resource.ts';
+import type { FieldIssue, SourceText } from '../../api/field-issue.ts';
 
-export interface SourceText {
-  /** File name as the user gave it ("-" for stdin); errors cite it. */
-  readonly name: string;
-  readonly text: string;
-}
+// SourceText and FieldIssue live in the api layer (which must not import the control plane).
+export type { FieldIssue, SourceText } from '../../api/field-issue.ts';
 
 export interface ApplyRequest {
   readonly sources: readonly SourceText[];
-}
-
-/** One finding about the input, located precisely. */
-export interface FieldIssue {
-  readonly file: string;
-  /** 1-based; 0 when the finding has no single place (e.g. across files). */
-  readonly line: number;
-  readonly column: number;
-  /** "<Kind>/<namespace>/<name>" when known. */
-  readonly resource?: string;
-  /** Dotted path inside the document: "spec.http[0].route[1].weight". */
-  readonly path: string;
-  readonly message: string;
 }
 
 export interface ResourceResult {
@@ -49,6 +37,21 @@ export interface ApplyResponse {
   /** "accepted but not yet enforced" notices and other warnings; never block an apply. */
   readonly warnings: readonly FieldIssue[];
   /** Store revision after the operation. */
+  readonly revision: number;
+  /** Present when ok is false on /v1/apply and /v1/delete (HTTP 400): why nothing was applied. */
+  readonly error?: ErrorBody['error'];
+}
+
+/** The body of every error response. `code` is a stable WEFT_* code (docs/errors.md). */
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+export interface HealthResponse {
+  readonly ok: true;
+  /** Weft's version (package.json). */
+  readonly version: string;
+  /** The resource store's revision. */
   readonly revision: number;
 }
 

@@ -7,7 +7,14 @@ import type { PortSelector } from '../virtual-service/types.ts';
 
 export type SimpleLB = 'UNSPECIFIED' | 'LEAST_CONN' | 'RANDOM' | 'PASSTHROUGH' | 'ROUND_ROBIN' | 'LEAST_REQUEST';
 
-export interface HTTPCookie { readonly name: string; readonly path?: string; readonly ttl?: string }
+export interface HTTPCookieAttribute { readonly name: string; readonly value?: string }
+
+export interface HTTPCookie {
+  readonly name: string;
+  readonly path?: string;
+  readonly ttl?: string;
+  readonly attributes?: readonly HTTPCookieAttribute[];
+}
 
 export interface ConsistentHashLB {
   readonly httpHeaderName?: string;
@@ -106,6 +113,9 @@ export interface TunnelSettings { readonly protocol?: string; readonly targetHos
 
 export interface ProxyProtocol { readonly version?: 'V1' | 'V2' }
 
+/** Limit on concurrent retries relative to active requests (Envoy's retry budget). */
+export interface RetryBudget { readonly percent?: number; readonly minRetryConcurrency?: number }
+
 export interface TrafficPolicy {
   readonly loadBalancer?: LoadBalancerSettings;
   readonly connectionPool?: ConnectionPoolSettings;
@@ -114,6 +124,7 @@ export interface TrafficPolicy {
   readonly portLevelSettings?: readonly PortTrafficPolicy[];
   readonly tunnel?: TunnelSettings;
   readonly proxyProtocol?: ProxyProtocol;
+  readonly retryBudget?: RetryBudget;
 }
 
 export interface Subset {

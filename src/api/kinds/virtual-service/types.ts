@@ -4,6 +4,7 @@
  * Weft enforces is recorded in api/field-status.ts and docs/compatibility.md.
  */
 
+/** Exactly one of the three, except that an empty match on a header or query parameter means "present". */
 export interface StringMatch {
   readonly exact?: string;
   readonly prefix?: string;
@@ -85,6 +86,10 @@ export interface HTTPRetry {
   readonly perTryTimeout?: string;
   readonly retryOn?: string;
   readonly retryRemoteLocalities?: boolean;
+  /** Prefer hosts not tried before (Envoy's previous_hosts predicate); Istio's default is true. */
+  readonly retryIgnorePreviousHosts?: boolean;
+  /** Minimum time between retry attempts (Envoy's base interval). */
+  readonly backoff?: string;
 }
 
 export interface FaultDelay {
@@ -166,6 +171,8 @@ export interface TLSRoute {
 export interface L4MatchAttributes {
   readonly destinationSubnets?: readonly string[];
   readonly port?: number;
+  /** Deprecated and ignored by Istio; still accepted in YAML. */
+  readonly sourceSubnet?: string;
   readonly sourceLabels?: Readonly<Record<string, string>>;
   readonly gateways?: readonly string[];
   readonly sourceNamespace?: string;

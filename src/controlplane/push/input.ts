@@ -1,0 +1,35 @@
+/** Builds a proxy's CompileInput from the stored resources, the registry snapshot and the proxy's workload, the only things compile() may read. */
+import type { DestinationRule, Resource, VirtualService } from '../../api/resource.ts';
+import type { NodeInfo } from '../../model/proxy-config.ts';
+import { proxyIdOf } from '../../model/control-protocol.ts';
+import type { CompileInput, MeshConfig, Workload } from '../compile/input.ts';
+import type { RegistrySnapshot } from '../registry/registry.ts';
+
+export function nodeInfoOf(w: Workload): NodeInfo {
+  return {
+    id: proxyIdOf({ workload: w.name, namespace: w.namespace }),
+    workload: w.name,
+    namespace: w.namespace,
+    service: w.service,
+    serviceAccount: w.serviceAccount,
+    labels: w.labels,
+  };
+}
+
+/** The part of CompileInput shared by every proxy in one push round. */
+export type SharedInput = Omit<CompileInput, 'proxy'>;
+
+export function sharedInput(resources: readonly Resource[], registry: RegistrySnapshot, mesh: MeshConfig): SharedInput {
+  return {
+    // The store holds only what api/ validated, so the kind tells the shape.
+    virtualServices: resources.filter((r): r is VirtualService => r.kind === 'VirtualService'),
+    destinationRules: resources.filter((r): r is DestinationRule => r.kind === 'DestinationRule'),
+    services: registry.services,
+    workloads: registry.workloads,
+    mesh,
+  };
+}
+
+export function inputFor(proxy: NodeInfo, shared: SharedInput): CompileInput {
+  return { proxy, ...shared };
+}
