@@ -43,7 +43,7 @@ export interface VirtualHost {
 }
 
 export interface Route {
-  /** Stable name for logs and config dumps: "<vs-namespace>/<vs-name>#<http index>" or "default". */
+  /** Stable name for logs and config dumps: the http[].name when set (with "#<index>" on repeats), else "<vs-namespace>/<vs-name>#<http index>", or "default". */
   readonly name: string;
   /** OR across entries; an empty list matches every request. */
   readonly match: readonly RouteMatch[];
