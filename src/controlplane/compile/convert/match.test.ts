@@ -65,3 +65,12 @@ test('proxy-side conditions (port, sourceLabels, gateways, sourceNamespace) and 
     {},
   );
 });
+
+test('RE2 regexes are rewritten into the JavaScript the proxy compiles, with the same meaning', () => {
+  assert.deepEqual(convertStringMatch({ regex: '[[:alpha:]]+' }), { kind: 'regex', value: '[A-Za-z]+' });
+  assert.deepEqual(convertStringMatch({ regex: '(?i)/users/.*' }), { kind: 'regex', value: '(?i:/users/.*)' });
+  assert.deepEqual(convertStringMatch({ regex: '(?P<id>\\d+)' }), { kind: 'regex', value: '(?<id>\\d+)' });
+  const re = new RegExp(`^(?:${(convertStringMatch({ regex: '(?i)/Users/[[:digit:]]+' }) as { value: string }).value})$`);
+  assert.ok(re.test('/USERS/42'));
+  assert.ok(!re.test('/users/x'));
+});

@@ -1,6 +1,7 @@
 // Converts Istio's HTTPMatchRequest (uri, method, authority, scheme, headers, queryParams) into a ProxyConfig RouteMatch.
 import type { HTTPMatchRequest, StringMatch as IstioStringMatch } from '../../../api/kinds/virtual-service/types.ts';
 import type { HeaderMatch, QueryParamMatch, RouteMatch, StringMatch } from '../../../model/proxy-config.ts';
+import { re2ToJs } from '../../../api/rules/regex.ts';
 import { compareStrings } from '../labels.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -35,8 +36,23 @@ export function convertMatch(m: HTTPMatchRequest): RouteMatch {
 export function convertStringMatch(m: IstioStringMatch): StringMatch | undefined {
   if (m.exact !== undefined) return { kind: 'exact', value: m.exact };
   if (m.prefix !== undefined) return { kind: 'prefix', value: m.prefix };
-  if (m.regex !== undefined) return { kind: 'regex', value: m.regex };
+  if (m.regex !== undefined) return { kind: 'regex', value: jsRegex(m.regex) };
   return undefined;
+}
+
+/**
+ * The proxy compiles regexes with JavaScript's engine; Istio's are RE2. re2ToJs rewrites the RE2
+ * spellings JavaScript reads differently (POSIX classes, `(?P<`, `\A`, `\Q…\E`), and leading
+ * flags become a scoped modifier group (`(?i:…)`, ES2025), so the proxy sees the same language.
+ * Validation has already rejected what cannot be translated; such a pattern passes through as is.
+ */
+function jsRegex(re2: string): string {
+  try {
+    const { source, flags } = re2ToJs(re2);
+    return flags === '' ? source : `(?${flags}:${source})`;
+  } catch {
+    return re2;
+  }
 }
 
 /**
