@@ -32,7 +32,7 @@ export interface ConnectionManagerConfig {
   rescue(err: unknown, info: StreamInfo): HttpResponse;
   /** Called once per stream when it ends (access log, stats). */
   onStreamEnd(record: StreamRecord): void;
-  /** Close a connection with no request in flight after this long (ms). */
+  /** Close a connection with no request in flight after this long (ms); the listener's tracker enforces it. */
   readonly idleTimeoutMs: number;
   /** Called once the connection has no stream in flight (drain bookkeeping). */
   onIdle?(conn: DownstreamConnection): void;
@@ -61,6 +61,8 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
   #peerIdentity: string;
   #stream: ActiveStream | null = null;
   #closing = false;
+  /** Monotonic time of the last stream start or end; the listener's sweeper closes idle connections by it. */
+  lastActive = performance.now();
 
   constructor(socket: Socket, cfg: ConnectionManagerConfig, peerIdentity = '') {
     this.socket = socket;
@@ -69,12 +71,10 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
     this.#remote = socket.remoteAddress ?? '';
     this.#peerIdentity = peerIdentity;
     socket.setNoDelay(true);
-    socket.setTimeout(cfg.idleTimeoutMs);
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onClose);
     socket.on('error', noop);
-    socket.on('timeout', this.#onTimeout);
   }
 
   get busy(): boolean { return this.#stream !== null; }
@@ -88,6 +88,7 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
   // === ParserHandler ===
 
   onHead(head: RequestHead): void {
+    this.lastActive = performance.now();
     const info = newStreamInfo(this.#cfg.direction, this.#remote);
     info.peerIdentity = this.#peerIdentity;
     const body = head.bodyKind === 'none' ? Body.empty() : new Body(head.bodyKind === 'length' ? head.contentLength : null, this.#producer);
@@ -242,6 +243,7 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
   #end(s: ActiveStream): void {
     if (this.#stream !== s) return;
     this.#stream = null;
+    this.lastActive = performance.now();
     this.#cfg.onStreamEnd({ request: s.request, info: s.request.info, protocol: s.versionMinor === 1 ? 'HTTP/1.1' : 'HTTP/1.0', bytesSent: s.bytesSent });
     this.#cfg.onIdle?.(this);
   }
@@ -308,9 +310,10 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
     }
   };
 
-  #onTimeout = (): void => {
-    if (this.#stream === null) this.socket.destroy();
-  };
+  /** Closes the connection if it has had no stream since `cutoff` (called by the listener's sweeper). */
+  closeIfIdleSince(cutoff: number): void {
+    if (this.#stream === null && this.lastActive < cutoff) this.socket.destroy();
+  }
 }
 
 function uncork(s: Socket): void {

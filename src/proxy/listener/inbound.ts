@@ -17,7 +17,7 @@ export async function startInboundListener(
   cfg: ConnectionManagerConfig,
   logger: Logger,
 ): Promise<{ server: tls.Server; tracker: ConnectionTracker }> {
-  const tracker = new ConnectionTracker();
+  const tracker = new ConnectionTracker(cfg.idleTimeoutMs);
   const server = meshTls.createServer(
     (socket, peerIdentity) => tracker.add(new DownstreamConnection(socket, cfg, peerIdentity)),
     (reason, remote) => logger.warn({ remote, reason }, 'inbound connection refused: no valid mesh client certificate'),

@@ -7,7 +7,7 @@ import { DownstreamConnection, type ConnectionManagerConfig } from '../http/conn
 import { ConnectionTracker } from './tracker.ts';
 
 export async function startOutboundListener(host: string, port: number, cfg: ConnectionManagerConfig): Promise<{ server: net.Server; tracker: ConnectionTracker }> {
-  const tracker = new ConnectionTracker();
+  const tracker = new ConnectionTracker(cfg.idleTimeoutMs);
   const server = net.createServer({ noDelay: true }, (socket) => {
     tracker.add(new DownstreamConnection(socket, cfg));
   });

@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import { UpstreamConnection, type ConnectionOwner } from './connection.ts';
 import { UpstreamConnectError } from '../errors.ts';
+import { IdleSweeper, type Sweepable } from './idle-sweeper.ts';
 
 /** Opens a transport to the endpoint; resolves once it can carry bytes (TCP connected, TLS handshaken). */
 export type Connector = () => Promise<Socket>;
@@ -15,20 +16,28 @@ export interface PoolOptions {
   readonly idleTimeoutMs: number;
 }
 
-export class EndpointPool implements ConnectionOwner {
+/** One sweeper per idle timeout value: every pool with that timeout shares its interval. */
+const sweepers = new Map<number, IdleSweeper>();
+
+export class EndpointPool implements ConnectionOwner, Sweepable {
   readonly key: string;
   /** Requests in flight through this endpoint (least-request balancing reads it). */
   active = 0;
+  /** Idle connections, oldest first (reuse takes the newest: the warmest, the least likely to be closing). */
   #idle: UpstreamConnection[] = [];
+  /** Monotonic time each idle connection was released, parallel to #idle. */
+  #idleSince: number[] = [];
+  #sweeper: IdleSweeper;
   #all = new Set<UpstreamConnection>();
   #connector: Connector;
-  #opts: PoolOptions;
   #closed = false;
 
   constructor(key: string, connector: Connector, opts: PoolOptions) {
     this.key = key;
     this.#connector = connector;
-    this.#opts = opts;
+    let sw = sweepers.get(opts.idleTimeoutMs);
+    if (sw === undefined) sweepers.set(opts.idleTimeoutMs, (sw = new IdleSweeper(opts.idleTimeoutMs)));
+    this.#sweeper = sw;
   }
 
   get size(): number { return this.#all.size; }
@@ -38,10 +47,9 @@ export class EndpointPool implements ConnectionOwner {
   async acquire(): Promise<UpstreamConnection> {
     while (this.#idle.length > 0) {
       const c = this.#idle.pop()!;
-      if (!c.closed) {
-        c.socket.setTimeout(0);
-        return c;
-      }
+      this.#idleSince.pop();
+      if (this.#idle.length === 0) this.#sweeper.delete(this);
+      if (!c.closed) return c;
     }
     return this.connect();
   }
@@ -69,16 +77,32 @@ export class EndpointPool implements ConnectionOwner {
       conn.destroy();
       return;
     }
-    conn.socket.setTimeout(this.#opts.idleTimeoutMs, () => {
-      conn.destroy();
-    });
+    if (this.#idle.length === 0) this.#sweeper.add(this);
     this.#idle.push(conn);
+    this.#idleSince.push(performance.now());
   }
 
   discard(conn: UpstreamConnection): void {
     this.#all.delete(conn);
     const i = this.#idle.indexOf(conn);
-    if (i !== -1) this.#idle.splice(i, 1);
+    if (i !== -1) {
+      this.#idle.splice(i, 1);
+      this.#idleSince.splice(i, 1);
+      if (this.#idle.length === 0) this.#sweeper.delete(this);
+    }
+  }
+
+  sweep(cutoff: number): void {
+    let n = 0;
+    while (n < this.#idle.length && this.#idleSince[n]! < cutoff) n++;
+    if (n === 0) return;
+    const expired = this.#idle.splice(0, n);
+    this.#idleSince.splice(0, n);
+    if (this.#idle.length === 0) this.#sweeper.delete(this);
+    for (const c of expired) {
+      this.#all.delete(c);
+      c.destroy();
+    }
   }
 
   /** Stops reuse: idle connections close now, busy ones after their exchange. */
@@ -86,6 +110,8 @@ export class EndpointPool implements ConnectionOwner {
     this.#closed = true;
     for (const c of this.#idle) c.destroy();
     this.#idle = [];
+    this.#idleSince = [];
+    this.#sweeper.delete(this);
   }
 
   /** Closes everything at once. */
