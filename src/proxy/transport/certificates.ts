@@ -1,14 +1,14 @@
 /** CertificateManager: the sidecar's certificate source — a key made in-process, a CSR to the CA, a checked answer, and renewal before expiry. */
 import { EventEmitter } from 'node:events';
-import { X509Certificate, type webcrypto } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { Backoff, type BackoffPolicy } from '../../lib/backoff.ts';
 import { systemClock, type Clock, type Timer } from '../../lib/clock.ts';
 import { messageOf, WeftError } from '../../lib/errors.ts';
 import { silentLogger, type Logger } from '../../lib/log.ts';
-import { crypto, x509 } from '../../lib/x509.ts';
 import type { CertificateRequest, CertificateResponse } from '../../model/control-protocol.ts';
 import { mustParseSpiffeId } from '../../model/spiffe.ts';
 import { spiffeIdFromSubjectAltName } from './identity.ts';
+import { createCsr, generateWorkloadKey } from './csr.ts';
 
 /** What a TLS context is built from (`tls.createSecureContext({ key, cert, ca })`). Immutable. */
 export interface CertificateBundle {
@@ -71,8 +71,6 @@ export const MIN_RETRY_MS = 500;
 /** start() tries this many times (about 15 s of backoff at most) before it rejects. */
 export const START_ATTEMPTS = 5;
 
-const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const CSR_SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
 type Events = { rotated: [bundle: CertificateBundle] };
 
@@ -202,15 +200,10 @@ export class CertificateManager extends EventEmitter<Events> {
   }
 
   async #obtain(): Promise<CertificateBundle> {
-    const keys = (await crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-    const csr = await x509.Pkcs10CertificateRequestGenerator.create(
-      { keys, signingAlgorithm: CSR_SIGNING_ALGORITHM, extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'url', value: this.spiffeId }])] },
-      crypto,
-    );
-    const keyPem = x509.PemConverter.encode(await crypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY') + '\n';
-    const spki = Buffer.from(await crypto.subtle.exportKey('spki', keys.publicKey));
-    const response = await this.#request(this.#ttlMs === undefined ? { csr: csr.toString('pem') } : { csr: csr.toString('pem'), ttlMs: this.#ttlMs });
-    return checkResponse(response, { spiffeId: this.spiffeId, spki, keyPem, now: this.#clock.now() });
+    const key = generateWorkloadKey();
+    const csr = createCsr(key, this.spiffeId);
+    const response = await this.#request(this.#ttlMs === undefined ? { csr } : { csr, ttlMs: this.#ttlMs });
+    return checkResponse(response, { spiffeId: this.spiffeId, spki: key.spki, keyPem: key.keyPem, now: this.#clock.now() });
   }
 
   #scheduleRenewal(bundle: CertificateBundle): void {
