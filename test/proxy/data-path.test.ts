@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { ConfigState } from '../../src/proxy/config-client/apply.ts';
 import { ClusterManager } from '../../src/proxy/upstream/cluster-manager.ts';
@@ -254,4 +255,28 @@ test('a config the proxy cannot use is rejected and the previous one keeps servi
   assert.match(reason ?? '', /exceeds this proxy's limit/);
   assert.equal(state.current?.version, 'v1');
   assert.match(state.apply('v3', { version: 'v3' }) ?? '', /invalid config/);
+});
+
+test('a CONNECT tunnel (how Node fetch uses HTTP_PROXY) carries plain HTTP requests, routed by their Host', async () => {
+  const res = await raw(
+    'CONNECT backend:8080 HTTP/1.1\r\nHost: backend:8080\r\n\r\n' +
+      'GET /tunnelled HTTP/1.1\r\nHost: backend:8080\r\n\r\n' +
+      'GET /second HTTP/1.1\r\nHost: backend:8080\r\nConnection: close\r\n\r\n',
+  );
+  assert.match(res, /^HTTP\/1\.1 200 Connection Established\r\n\r\nHTTP\/1\.1 200 /);
+  assert.equal(JSON.parse(lastBody(res)).url, '/second');
+  assert.match(res, /\/tunnelled/);
+  const bad = await raw('CONNECT not a target HTTP/1.1\r\n\r\n');
+  assert.match(bad, /^HTTP\/1\.1 400 /);
+});
+
+test('Node fetch through HTTP_PROXY (NODE_USE_ENV_PROXY=1) reaches the service by name', async () => {
+  const script = "const r = await fetch('http://backend:8080/users/7'); console.log(r.status, (await r.json()).url);";
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, NODE_USE_ENV_PROXY: '1', HTTP_PROXY: `http://127.0.0.1:${proxyPort}`, NO_PROXY: '' },
+      timeout: 20_000,
+    }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+  assert.equal(out.trim(), '200 /users/7');
 });

@@ -61,6 +61,13 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
   #peerIdentity: string;
   #stream: ActiveStream | null = null;
   #closing = false;
+  /**
+   * The authority of a CONNECT tunnel this connection became: Node's fetch (undici) reaches
+   * HTTP_PROXY by tunnelling even for http:// URLs, so the outbound listener accepts
+   * `CONNECT host:port`, answers 200 and reads the plain HTTP/1.1 inside as ordinary requests.
+   */
+  #tunnel: string | null = null;
+  #openingTunnel = false;
   /** Monotonic time of the last stream start or end; the listener's sweeper closes idle connections by it. */
   lastActive = performance.now();
 
@@ -89,6 +96,10 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
 
   onHead(head: RequestHead): void {
     this.lastActive = performance.now();
+    if (head.method === 'CONNECT' && this.#cfg.direction === 'outbound' && this.#tunnel === null && head.bodyKind === 'none') {
+      this.#openTunnel(head.target);
+      return;
+    }
     const info = newStreamInfo(this.#cfg.direction, this.#remote);
     info.peerIdentity = this.#peerIdentity;
     const body = head.bodyKind === 'none' ? Body.empty() : new Body(head.bodyKind === 'length' ? head.contentLength : null, this.#producer);
@@ -97,12 +108,12 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
     let headers: string[];
     let target = head.target;
     try {
-      if (head.method === 'CONNECT') throw new DownstreamProtocolError('CONNECT is not supported by the sidecar; use plain http:// URLs through HTTP_PROXY', 501);
+      if (head.method === 'CONNECT') throw new DownstreamProtocolError('CONNECT is accepted once, on the outbound listener, to open a tunnel for plain HTTP', 405);
       headers = endToEnd(head.headers);
       if (target.charCodeAt(0) === 47 /* / */ || target === '*') {
         path = target;
-        const host = getHeader(headers, 'host');
-        if (host === undefined || host === '') throw new DownstreamProtocolError('missing Host header');
+        const host = getHeader(headers, 'host') ?? this.#tunnel ?? '';
+        if (host === '') throw new DownstreamProtocolError('missing Host header');
         authority = host.toLowerCase();
       } else {
         // absolute-form (RFC 9112 §3.2.2), what clients that honour HTTP_PROXY send: the target's
@@ -166,12 +177,30 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
 
   onMessageEnd(): void {
     const s = this.#stream;
-    if (s === null) return;
+    if (s === null) {
+      if (this.#openingTunnel) {
+        // The CONNECT request is complete: what follows on the connection is the tunnel's HTTP.
+        this.#openingTunnel = false;
+        this.#parser.resume();
+      }
+      return;
+    }
     s.request.body.end();
     if (!s.requestDone) {
       s.requestDone = true;
       this.#maybeFinish(s);
     }
+  }
+
+  #openTunnel(target: string): void {
+    if (!/^[a-z0-9.-]+:\d{1,5}$/i.test(target)) {
+      this.socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      this.#parser.kill();
+      return;
+    }
+    this.#tunnel = target.toLowerCase();
+    this.#openingTunnel = true;
+    this.socket.write('HTTP/1.1 200 Connection Established\r\n\r\n', 'latin1');
   }
 
   // === response ===

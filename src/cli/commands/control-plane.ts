@@ -1,0 +1,73 @@
+// `weft control-plane`: runs the control plane in the foreground until Ctrl-C or SIGTERM, then closes it cleanly.
+import type { Command } from 'commander';
+import { WeftError, messageOf } from '../../lib/errors.ts';
+import { CliError } from '../errors.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { println } from '../io.ts';
+import { parseDurationMs, parseListenPort } from '../parse.ts';
+import { watchStopSignals } from '../stop-signal.ts';
+import type { CliContext } from '../context.ts';
+
+export const DEFAULT_CONTROL_PLANE_PORT = 15010;
+
+interface ControlPlaneFlags {
+  stateDir?: string;
+  host: string;
+  port: number;
+  leaseTtl?: number;
+}
+
+export function registerControlPlane(program: Command, ctx: CliContext): void {
+  program
+    .command('control-plane')
+    .description('run the control plane (store, registry, CA, config push) in the foreground')
+    .option('--state-dir <dir>', 'where resources and the root CA are kept (default: $WEFT_STATE_DIR, else $XDG_STATE_HOME/weft, else ~/.local/state/weft)')
+    .option('--host <host>', 'address to listen on; keep loopback unless you mean to expose it', '127.0.0.1')
+    .option('--port <port>', 'port to listen on; 0 picks a free one', parseListenPort, DEFAULT_CONTROL_PLANE_PORT)
+    .option('--lease-ttl <duration>', 'a workload that stops renewing its lease leaves after this long (e.g. 15s)', parseDurationMs)
+    .addHelpText('after', `
+Prints "weft control plane listening on <url>" once it serves. Ctrl-C or SIGTERM closes it
+cleanly; what \`weft apply\` acknowledged is on disk and survives a crash.
+
+Examples:
+  weft control-plane
+  weft control-plane --state-dir ./.state --port 15011
+  WEFT_LOG_LEVEL=debug weft control-plane --lease-ttl 10s`)
+    .action(ctx.action(async (opts: ControlPlaneFlags) => {
+      // Loaded on demand: the other commands do not need the control plane's code.
+      const { startControlPlane, defaultStateDir } = await import('../../controlplane/main.ts');
+      const { createLogger } = await import('../../lib/log.ts');
+      const stateDir = opts.stateDir ?? defaultStateDir();
+      const stop = watchStopSignals();
+      let cp: Awaited<ReturnType<typeof startControlPlane>>;
+      try {
+        cp = await startControlPlane({
+          stateDir,
+          host: opts.host,
+          port: opts.port,
+          ...(opts.leaseTtl === undefined ? {} : { leaseTtlMs: opts.leaseTtl }),
+          logger: createLogger('control-plane'),
+        });
+      } catch (err) {
+        stop.dispose();
+        throw startError(err, opts);
+      }
+      println(ctx.io.stdout, `weft control plane listening on ${cp.url}`);
+      println(ctx.io.stderr, `state directory: ${stateDir}`);
+      println(ctx.io.stderr, `point the CLI at it with: export WEFT_CONTROL_PLANE=${cp.url}   (Ctrl-C stops it)`);
+      const sig = await stop.stopped;
+      println(ctx.io.stderr, `${sig}: closing the control plane…`);
+      await cp.close();
+      stop.dispose();
+      return ExitCode.OK;
+    }));
+}
+
+function startError(err: unknown, opts: ControlPlaneFlags): CliError {
+  // The control plane's own errors (WEFT_PORT_IN_USE, WEFT_STATE_DIR_LOCKED, WEFT_LISTEN_FAILED) already say what to do.
+  if (err instanceof WeftError) return new CliError(err.code, err.message, ExitCode.START_FAILED, { cause: err });
+  return new CliError('WEFT_CLI_CANNOT_START', `the control plane could not start on ${opts.host}:${opts.port}: ${messageOf(err)}`, ExitCode.START_FAILED, {
+    hint: 'check that the state directory is writable (--state-dir) and see the log above',
+    cause: err,
+  });
+}
