@@ -5,7 +5,7 @@ import { IdentityError } from '../../runner/identity.ts';
 import { RunError, runWorkload } from '../../runner/run.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { println } from '../io.ts';
-import { collectLabel, parseDurationMs, parsePort } from '../parse.ts';
+import { collectLabel, parseDurationMs, parsePort, parsePositiveInt } from '../parse.ts';
 import { controlPlaneOption, type CliContext } from '../context.ts';
 
 export interface RunFlags {
@@ -19,6 +19,7 @@ export interface RunFlags {
   workload?: string;
   readyTimeout: number;
   accessLog: string;
+  maxRegexLength?: number;
 }
 
 export function registerRun(program: Command, ctx: CliContext): void {
@@ -35,7 +36,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--app-port <port>', 'where the app listens, given to it as PORT (default: a free port)', parsePort)
     .option('--workload <name>', 'instance name (default: <service>[-<version>]-<4 random chars>)')
     .addOption(new Option('--ready-timeout <duration>', 'how long to wait for the sidecar\'s certificate and config').argParser(parseDurationMs).default(30_000, '30s'))
-    .option('--access-log <dest>', 'where the sidecar writes one JSON line per request: - (stdout), stderr, off, or a file', '-')
+    .option('--access-log <dest>', 'where the sidecar writes one JSON line per request: stderr (default, so the app keeps stdout to itself), - (stdout), off, or a file', 'stderr')
+    .option('--max-regex-length <n>', 'longest route regex the sidecar accepts; a config with a longer one is NACKed (default: 1024)', parsePositiveInt)
     .addOption(controlPlaneOption())
     .addHelpText('after', `
 The app gets PORT (listen there), HTTP_PROXY/http_proxy (the sidecar's outbound listener),
@@ -75,6 +77,7 @@ Examples:
           command: after,
           readyTimeoutMs: flags.readyTimeout,
           accessLog: accessLogStream(flags.accessLog),
+          maxRegexLength: flags.maxRegexLength,
         }, {
           startProxy,
           progress: (line) => println(ctx.io.stderr, `weft run: ${line}`),

@@ -5,7 +5,7 @@ import { WeftError } from '../../lib/errors.ts';
 export class ControlPlaneError extends WeftError {
   readonly status: number;
   constructor(status: number, message: string, options?: { cause?: unknown }) {
-    super('WEFT_CONTROL_PLANE', message, options);
+    super('WEFT_CONTROL_PLANE_REQUEST', message, options);
     this.status = status;
   }
 }
