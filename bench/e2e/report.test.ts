@@ -1,0 +1,124 @@
+// Tests of the results: medians per chain, added latency per round, the targets' verdicts, the Markdown section and its insertion above older runs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatSection, insertSection, judge, summarize, RESULTS_HEADER, type ChainInfo, type PhaseMeasurement } from './report.ts';
+
+const MiB = 1024 * 1024;
+
+function m(round: number, chain: PhaseMeasurement['chain'], phase: PhaseMeasurement['phase'], o: Partial<PhaseMeasurement> = {}): PhaseMeasurement {
+  return {
+    round, chain, phase, tool: phase === 'fixed' ? 'node' : 'wrk', elapsedMs: 10_000, completed: 10_000, errors: 0, throughput: 1000,
+    latency: { p50Us: 100, p90Us: 150, p99Us: 300 }, proxyCpuMs: 0, proxyCpuMsEach: [], backendCpuMs: 500, rssPeakBytes: [], rssAnonPeakBytes: [], sendLagP99Us: 5, foreignCpuPct: 0, monoWindowUs: null,
+    ...o,
+  };
+}
+
+const DIRECT: ChainInfo = { name: 'direct', description: 'client → backend', proxyRoles: [], idleRssBytes: [] };
+const WEFT: ChainInfo = { name: 'weft', description: 'two sidecars', proxyRoles: ['A', 'B'], idleRssBytes: [50 * MiB, 51 * MiB] };
+const HAPROXY: ChainInfo = { name: 'haproxy', description: 'two haproxies', proxyRoles: ['A', 'B'], idleRssBytes: [] };
+
+// Round 2's direct p50 is slow (noise): added latency is taken per round, so it does not leak into the median.
+const ALL: PhaseMeasurement[] = [
+  m(1, 'direct', 'fixed', { latency: { p50Us: 100, p90Us: 150, p99Us: 300 } }),
+  m(1, 'direct', 'max', { throughput: 30_000, completed: 300_000 }),
+  m(1, 'weft', 'fixed', { latency: { p50Us: 500, p90Us: 700, p99Us: 1500 }, proxyCpuMs: 1200, rssPeakBytes: [60 * MiB, 70 * MiB], rssAnonPeakBytes: [20 * MiB, 30 * MiB] }),
+  m(1, 'weft', 'max', { throughput: 8000, completed: 80_000, proxyCpuMs: 8000, rssPeakBytes: [90 * MiB, 90 * MiB] }),
+  m(2, 'direct', 'fixed', { latency: { p50Us: 400, p90Us: 450, p99Us: 900 } }),
+  m(2, 'direct', 'max', { throughput: 31_000, completed: 310_000 }),
+  m(2, 'weft', 'fixed', { latency: { p50Us: 700, p90Us: 900, p99Us: 2500 }, proxyCpuMs: 1400, rssPeakBytes: [62 * MiB, 72 * MiB] }),
+  m(2, 'weft', 'max', { throughput: 9000, completed: 90_000, proxyCpuMs: 9000, rssPeakBytes: [91 * MiB, 91 * MiB] }),
+  m(3, 'direct', 'fixed', { latency: { p50Us: 110, p90Us: 160, p99Us: 310 } }),
+  m(3, 'direct', 'max', { throughput: 29_000, completed: 290_000 }),
+  m(3, 'weft', 'fixed', { latency: { p50Us: 520, p90Us: 720, p99Us: 1700 }, proxyCpuMs: 1300, rssPeakBytes: [61 * MiB, 71 * MiB], errors: 2 }),
+  m(3, 'weft', 'max', { throughput: 8500, completed: 85_000, proxyCpuMs: 8500, rssPeakBytes: [92 * MiB, 92 * MiB] }),
+];
+
+test('medians over rounds, with added latency taken round by round', () => {
+  const w = summarize(WEFT, ALL);
+  assert.equal(w.maxRps, 8500);
+  assert.equal(w.p50Us, 520);
+  assert.equal(w.p99Us, 1700);
+  // Per-round differences of p50: 400, 300, 410 → 400 (the median of totals would say 520 − 110 = 410).
+  assert.equal(w.addedP50Us, 400);
+  assert.equal(w.addedP99Us, 1390);
+  assert.equal(w.cpuPerReqFixedUs, 130);
+  assert.equal(w.cpuPerReqMaxUs, 100);
+  assert.deepEqual(w.rssMiB, [61, 71]);
+  assert.equal(w.errors, 2);
+  assert.equal(w.requests, 3 * 10_000 + 80_000 + 90_000 + 85_000);
+  const d = summarize(DIRECT, ALL);
+  assert.ok(Number.isNaN(d.addedP50Us) && Number.isNaN(d.cpuPerReqFixedUs));
+  assert.deepEqual(d.rssMiB, []);
+  assert.equal(d.backendCpuPerReqFixedUs, 50);
+});
+
+test('targets: pass at or under the limit, fail over it or when not measured', () => {
+  const rows = judge(summarize(WEFT, ALL), undefined);
+  assert.deepEqual(rows.map((r) => [r.pass, r.unit]), [[true, 'µs'], [true, 'µs'], [true, 'ms'], [true, 'ms'], [true, 'MiB']]);
+  assert.equal(rows[2]!.weft, 0.4);
+  assert.equal(rows[4]!.weft, 71);
+  assert.ok(Number.isNaN(rows[0]!.haproxy));
+  const heavy = ALL.map((x) => (x.chain === 'weft' && x.phase === 'fixed' ? { ...x, proxyCpuMs: 2000, rssPeakBytes: [81 * MiB, 10 * MiB] } : x));
+  const bad = judge(summarize(WEFT, heavy), undefined);
+  assert.equal(bad[0]!.pass, false);
+  assert.equal(bad[0]!.weft, 200);
+  assert.equal(bad[4]!.pass, false);
+  const unmeasured = judge(summarize(WEFT, []), undefined);
+  assert.ok(unmeasured.every((r) => !r.pass));
+});
+
+test('the section names the run, every chain, each verdict, and says when there were errors', () => {
+  const summaries = [summarize(DIRECT, ALL), summarize(WEFT, ALL), summarize(HAPROXY, ALL)];
+  const text = formatSection({
+    date: new Date('2026-01-02T03:04:05.678Z'), command: 'npm run bench', commit: 'abc1234+dirty', machine: 'AMD EPYC, 2 cores',
+    node: 'v24.0.0', haproxy: 'HAProxy version 2.6.12', parameters: ['Rounds: 3'], notes: ['Noise: none'],
+  }, summaries, ALL, null);
+  assert.match(text, /^## 2026-01-02 03:04:05 UTC — commit abc1234\+dirty$/m);
+  assert.match(text, /- Command: `npm run bench`/);
+  assert.match(text, /ERRORS — this run is not clean:\*\* weft: 2 of/);
+  assert.match(text, /^\| weft \| 8,500 \| 0\.52 \| 0\.72 \| 1\.70 \| 0\.40 \| 1\.39 \| 130 \| 100 \| 61\.0 \/ 71\.0 \| 20\.0 \/ 30\.0 \| 50\.0 \/ 51\.0 \|/m);
+  assert.match(text, /\| CPU per request, both proxies, at the fixed rate \| 130 µs \| – µs \| ≤ 150 µs \| PASS \|/);
+  assert.equal(text.match(/^\| \d \| (direct|weft) \| (fixed|max) \|/gm)?.length, ALL.length);
+  const clean = formatSection({ date: new Date(0), command: 'x', commit: 'c', machine: 'm', node: 'n', haproxy: 'h', parameters: [], notes: [] },
+    [summarize(DIRECT, ALL)], ALL.filter((x) => x.chain === 'direct'), null);
+  assert.match(clean, /- Errors: none \(/);
+  assert.doesNotMatch(clean, /against the targets/);
+});
+
+test('a failed target says by how much', () => {
+  const heavy = ALL.map((x) => (x.chain === 'weft' && x.phase === 'fixed' ? { ...x, proxyCpuMs: 3000 } : x));
+  const text = formatSection({ date: new Date(0), command: 'x', commit: 'c', machine: 'm', node: 'n', haproxy: 'h', parameters: [], notes: [] },
+    [summarize(DIRECT, heavy), summarize(WEFT, heavy)], heavy, null);
+  assert.match(text, /at the fixed rate \| 300 µs \| – µs \| ≤ 150 µs \| FAIL \(\+150 µs, 2\.00× the target\) \|/);
+});
+
+test('new sections go above older ones, under the header, which is created once', () => {
+  const first = insertSection('', '## run 1\n\nfigures 1\n');
+  assert.ok(first.startsWith(RESULTS_HEADER));
+  const second = insertSection(first, '## run 2\n\nfigures 2');
+  assert.ok(second.indexOf('## run 2') < second.indexOf('## run 1'));
+  assert.equal(second.split(RESULTS_HEADER).length, 2, 'one header');
+  assert.ok(second.includes('figures 1') && second.endsWith('figures 1\n'));
+  // A hand-written file without the marker is kept below the new section.
+  const legacy = insertSection('# Old notes\n\nsomething measured by hand\n', '## run 3');
+  assert.ok(legacy.indexOf('## run 3') < legacy.indexOf('something measured by hand'));
+});
+
+test('the profile part lists each sidecar with its CPU time, its top functions and files, and names a missing profile', () => {
+  const summary = {
+    totalMs: 20_000, idleMs: 8000, busyMs: 12_000,
+    functions: [{ name: 'writeBuffer', selfMs: 2600, percent: 21.7 }, { name: 'parseHead src/proxy/http/codec-h1.ts:371', selfMs: 130, percent: 1.1 }],
+    files: [{ name: 'src/proxy/http/codec-h1.ts', selfMs: 500, percent: 4.2 }],
+  };
+  const text = formatSection({ date: new Date(0), command: 'x', commit: 'c', machine: 'm', node: 'n', haproxy: 'h', parameters: [], notes: [] },
+    [summarize(DIRECT, ALL)], [], {
+      how: 'profiled for a while',
+      perProxy: [{ role: 'sidecar A (outbound)', file: 'bench/out/p/a.cpuprofile', summary, cpuMs: 8000 }],
+      missing: ['sidecar B (inbound, mTLS) (bench/out/p/b.cpuprofile)'],
+    });
+  assert.match(text, /### CPU profile of the Weft sidecars\n\nprofiled for a while/);
+  assert.match(text, /\*\*sidecar A \(outbound\)\*\* \(`bench\/out\/p\/a\.cpuprofile`\): 12,000 ms of non-idle samples in 20,000 ms profiled, against 8,000 ms of CPU time/);
+  assert.match(text, /^\| 2,600\.0 \| 21\.7 \| `writeBuffer` \|$/m);
+  assert.match(text, /^\| 500\.0 \| 4\.2 \| `src\/proxy\/http\/codec-h1\.ts` \|$/m);
+  assert.match(text, /- No profile from sidecar B/);
+});

@@ -1,0 +1,28 @@
+// Tests of the benchmark's command-line options (the run itself is `npm run bench`).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseOptions } from './run.ts';
+
+test('defaults follow issue 2: 5 rounds, 1000 req/s for 15 s, 10 s at 64 connections, all chains in order', () => {
+  const o = parseOptions([]);
+  assert.notEqual(o, 'help');
+  if (o === 'help') return;
+  assert.deepEqual([o.rounds, o.rate, o.fixedMs, o.maxMs, o.connections], [5, 1000, 15_000, 10_000, 64]);
+  assert.deepEqual(o.chains, ['direct', 'weft', 'haproxy']);
+  assert.deepEqual([o.maxTool, o.accessLog, o.launcher, o.profile, o.boost, o.write], ['wrk', 'devnull', 'auto', false, true, true]);
+});
+
+test('--quick is short and never writes; --chains keeps the a, b, c order', () => {
+  const o = parseOptions(['--quick', '--chains', 'haproxy,direct', '--profile']);
+  if (o === 'help') throw new Error('unexpected help');
+  assert.deepEqual([o.rounds, o.fixedMs, o.maxMs, o.write, o.profile], [1, 3000, 3000, false, true]);
+  assert.deepEqual(o.chains, ['direct', 'haproxy']);
+});
+
+test('bad values are refused with the option named', () => {
+  assert.throws(() => parseOptions(['--rounds', 'many']), /--rounds must be a number/);
+  assert.throws(() => parseOptions(['--chains', 'envoy']), /unknown chain "envoy"/);
+  assert.throws(() => parseOptions(['--max-tool', 'ab']), /--max-tool/);
+  assert.throws(() => parseOptions(['--frobnicate']), /Unknown option/);
+  assert.equal(parseOptions(['--help']), 'help');
+});

@@ -1,0 +1,476 @@
+// npm run bench [-- --profile] [--rounds N] [--quick] [--help] — issue 2's end-to-end benchmark: direct, Weft and HAProxy chains measured interleaved; writes bench/RESULTS.md.
+/*
+ * One run:
+ *
+ *   start backend (CPU 0) ─▶ start every chain ─▶ warm each up ─▶ rounds: for each chain in turn
+ *        (direct, weft, haproxy): fixed-rate phase, then max phase ─▶ medians ─▶ [profile] ─▶ RESULTS.md
+ *
+ * - Fixed rate: bench/lib/loadgen.ts, open loop, latency from each request's scheduled send time.
+ * - Max throughput: closed loop with `wrk -t1` (default; Debian's package, installed if missing)
+ *   or bench/lib/loadgen.ts (`--max-tool node`), which cannot saturate the direct chain on its own.
+ * - CPU per request: utime + stime of the chain's two proxies from /proc/<pid>/stat, read by the
+ *   load generator itself the moment its load starts and ends (by this script around wrk),
+ *   divided by the responses received.
+ * - RSS: VmRSS of each proxy from /proc/<pid>/status every 250 ms; the peak of the phase.
+ * - Pinning: backend and proxies on CPU 0; load generator, control plane and this script on CPU 1.
+ * - Priority (unless --no-boost): backend, proxies and generators each run in a session of their
+ *   own with autogroup nice −20, so that other work on a shared machine disturbs them less.
+ * - Every response must be a 200; errors are counted per phase and reported.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { canBoost, spawnPinned, stopAll, runPinned } from '../lib/child.ts';
+import { summarizeProfile, type CpuProfile } from '../lib/cpuprofile.ts';
+import { Histogram, median } from '../lib/histogram.ts';
+import { monotonicUs, type LoadResult, type LoadSpec, type MeterResult } from '../lib/loadgen.ts';
+import { cpuBusyMs, cpuMsOrNaN, memory, parseCpuModel, parseMemTotalBytes } from '../lib/proc.ts';
+import { parseWrkOutput, wrkArgs } from '../lib/wrk.ts';
+import { CLIENT_CPU, SERVER_CPU, directChain, firstFailure, startBackend, type Backend, type Chain, type ChainName } from './chain.ts';
+import { aptInstall, ensureHaproxy, startHaproxyChain } from './haproxy-chain.ts';
+import { formatSection, insertSection, summarize, type ChainInfo, type PhaseMeasurement, type Phase, type ProfileReport, type RunInfo } from './report.ts';
+import { detectLauncher, startWeftChain, type LauncherKind } from './weft-chain.ts';
+import type { AccessLogMode } from './weft-launcher.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const RESULTS = join(ROOT, 'bench/RESULTS.md');
+const ALL_CHAINS: readonly ChainName[] = ['direct', 'weft', 'haproxy'];
+
+const HELP = `npm run bench [-- OPTIONS]   (or: node bench/e2e/run.ts [OPTIONS])
+
+Measures, interleaved over several rounds, (a) client → backend, (b) client → Weft sidecar →
+mTLS → Weft sidecar → backend, (c) the same chain built from HAProxy; writes bench/RESULTS.md.
+
+  --rounds N            rounds of (fixed, max) per chain, interleaved            (default 5)
+  --rate N              fixed rate, requests per second                          (default 1000)
+  --fixed-seconds S     duration of each fixed-rate phase                        (default 15)
+  --max-seconds S       duration of each maximum-throughput phase                (default 10)
+  --connections N       closed-loop connections for the max phase and warm-up   (default 64)
+  --warmup-seconds S    closed-loop warm-up of each chain before round 1         (default 5)
+  --chains LIST         comma-separated subset of direct,weft,haproxy            (default all)
+  --max-tool wrk|node   closed-loop generator for the max phase                  (default wrk)
+  --access-log MODE     Weft access log: devnull (written to /dev/null) or off   (default devnull)
+  --launcher MODE       auto, cli (bin/weft.js) or launcher (bench/e2e/weft-launcher.ts) (default auto)
+  --profile             afterwards, run the Weft chain again under --cpu-prof and add a
+                        top-20 self-time summary per sidecar (profiles kept in bench/out/)
+  --profile-seconds S   length of each profiled phase (fixed rate, then max)      (default 10)
+  --no-boost            do not raise the benchmark processes' CPU priority
+  --no-write            print the results section but leave bench/RESULTS.md alone
+  --quick               1 round of 3 s phases, 1 s warm-up, no write (a smoke run)
+  --help                this text`;
+
+interface Options {
+  readonly rounds: number;
+  readonly rate: number;
+  readonly fixedMs: number;
+  readonly maxMs: number;
+  readonly connections: number;
+  readonly warmupMs: number;
+  readonly chains: readonly ChainName[];
+  readonly maxTool: 'wrk' | 'node';
+  readonly accessLog: AccessLogMode;
+  readonly launcher: 'auto' | LauncherKind;
+  readonly profile: boolean;
+  readonly profileMs: number;
+  readonly boost: boolean;
+  readonly write: boolean;
+}
+
+function num(v: string | undefined, dflt: number, name: string, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function parseOptions(argv: readonly string[]): Options | 'help' {
+  const { values: v } = parseArgs({
+    args: [...argv],
+    options: {
+      rounds: { type: 'string' }, rate: { type: 'string' }, 'fixed-seconds': { type: 'string' }, 'max-seconds': { type: 'string' },
+      connections: { type: 'string' }, 'warmup-seconds': { type: 'string' }, chains: { type: 'string' }, 'max-tool': { type: 'string' },
+      'access-log': { type: 'string' }, launcher: { type: 'string' }, profile: { type: 'boolean' }, 'profile-seconds': { type: 'string' },
+      'no-boost': { type: 'boolean' }, 'no-write': { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (v.help === true) return 'help';
+  const quick = v.quick === true;
+  const chains = (v.chains ?? ALL_CHAINS.join(',')).split(',').map((c) => c.trim());
+  for (const c of chains) if (!ALL_CHAINS.includes(c as ChainName)) throw new Error(`--chains: unknown chain ${JSON.stringify(c)} (known: ${ALL_CHAINS.join(', ')})`);
+  const maxTool = v['max-tool'] ?? 'wrk';
+  if (maxTool !== 'wrk' && maxTool !== 'node') throw new Error('--max-tool must be wrk or node');
+  const accessLog = v['access-log'] ?? 'devnull';
+  if (accessLog !== 'devnull' && accessLog !== 'off') throw new Error('--access-log must be devnull or off');
+  const launcher = v.launcher ?? 'auto';
+  if (launcher !== 'auto' && launcher !== 'cli' && launcher !== 'launcher') throw new Error('--launcher must be auto, cli or launcher');
+  return {
+    rounds: num(v.rounds, quick ? 1 : 5, 'rounds', 0, 50),
+    rate: num(v.rate, 1000, 'rate', 1, 100_000),
+    fixedMs: num(v['fixed-seconds'], quick ? 3 : 15, 'fixed-seconds', 1, 600) * 1000,
+    maxMs: num(v['max-seconds'], quick ? 3 : 10, 'max-seconds', 1, 600) * 1000,
+    connections: num(v.connections, 64, 'connections', 1, 1000),
+    warmupMs: num(v['warmup-seconds'], quick ? 1 : 5, 'warmup-seconds', 0, 600) * 1000,
+    // Keep the order a, b, c whatever order the user gave.
+    chains: ALL_CHAINS.filter((c) => chains.includes(c)),
+    maxTool,
+    accessLog,
+    launcher,
+    profile: v.profile === true,
+    profileMs: num(v['profile-seconds'], quick ? 3 : 10, 'profile-seconds', 1, 600) * 1000,
+    boost: v['no-boost'] !== true,
+    write: v['no-write'] !== true && !quick,
+  };
+}
+
+function progress(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+/** What runs on the servers' CPU: the backend and every chain's proxies (for "other load" accounting). */
+class ServerSide {
+  readonly backend: Backend;
+  readonly backendPid: number;
+  readonly chains: Chain[] = [];
+  constructor(backend: Backend) {
+    this.backend = backend;
+    this.backendPid = backend.child.pid;
+  }
+  backendFailure(): string | null {
+    return firstFailure([this.backend.child]);
+  }
+  pids(): number[] {
+    return [this.backendPid, ...this.chains.flatMap((c) => c.proxies.map((p) => p.pid))];
+  }
+}
+
+/** Samples each proxy's VmRSS and RssAnon every 250 ms; keeps the peaks. */
+class RssSampler {
+  readonly #pids: readonly number[];
+  readonly peaks: number[];
+  readonly anonPeaks: number[];
+  #timer: NodeJS.Timeout | null = null;
+  constructor(pids: readonly number[]) {
+    this.#pids = pids;
+    this.peaks = pids.map(() => 0);
+    this.anonPeaks = pids.map(() => 0);
+  }
+  start(): void {
+    this.#sample();
+    this.#timer = setInterval(() => this.#sample(), 250);
+  }
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#sample();
+  }
+  #sample(): void {
+    this.#pids.forEach((pid, i) => {
+      try {
+        const m = memory(pid);
+        this.peaks[i] = Math.max(this.peaks[i]!, m.rss);
+        this.anonPeaks[i] = Math.max(this.anonPeaks[i]!, m.anon);
+      } catch {
+        // The process is gone; the phase's errors will say so.
+      }
+    });
+  }
+}
+
+/** Runs bench/lib/loadgen.ts as a pinned child; calls back at its 'start' and 'end' events. */
+async function runLoadgen(spec: LoadSpec & { meter?: { pids: number[]; cpu: number } }, boost: boolean, onEvent: (e: string) => void): Promise<LoadResult & { meter?: MeterResult }> {
+  let result: (LoadResult & { meter?: MeterResult }) | null = null;
+  const child = spawnPinned({
+    name: 'load generator',
+    cpu: CLIENT_CPU,
+    command: process.execPath,
+    args: [join(ROOT, 'bench/lib/loadgen.ts'), JSON.stringify(spec)],
+    cwd: ROOT,
+    boost,
+    onLine: (line) => {
+      let v: { event?: string; mode?: string };
+      try { v = JSON.parse(line) as typeof v; } catch { return; }
+      if (v.event !== undefined) onEvent(v.event);
+      else if (v.mode !== undefined) result = v as LoadResult & { meter?: MeterResult };
+    },
+  });
+  const timeout = setTimeout(() => { void child.stop(1_000); }, spec.durationMs + 60_000);
+  const code = await new Promise<number | null>((r) => child.proc.once('close', (c) => r(c)));
+  clearTimeout(timeout);
+  if (code !== 0 || result === null) throw new Error(`load generator failed (exit ${code}): ${child.stderrTail()}`);
+  return result;
+}
+
+interface Snapshot { readonly t: number; readonly monoUs: number; readonly byPid: Map<number, number>; readonly busyMs: number }
+
+function snapshot(pids: readonly number[]): Snapshot {
+  const byPid = new Map<number, number>();
+  for (const pid of pids) byPid.set(pid, cpuMsOrNaN(pid));
+  return { t: performance.now(), monoUs: monotonicUs(), byPid, busyMs: cpuBusyMs(SERVER_CPU) };
+}
+
+function delta(a: Snapshot, b: Snapshot): MeterResult {
+  const cpuMsByPid: Record<string, number> = {};
+  for (const [pid, ms] of b.byPid) cpuMsByPid[String(pid)] = ms - (a.byPid.get(pid) ?? ms);
+  return { cpuMsByPid, cpuBusyMs: b.busyMs - a.busyMs, wallMs: b.t - a.t, startMonoUs: a.monoUs, endMonoUs: b.monoUs };
+}
+
+async function measure(o: Options, side: ServerSide, chain: Chain, phase: Phase, round: number): Promise<PhaseMeasurement> {
+  const serverPids = side.pids();
+  const rss = new RssSampler(chain.proxies.map((p) => p.pid));
+  const t = chain.target;
+  let meter: MeterResult | undefined;
+  let base: Pick<PhaseMeasurement, 'tool' | 'elapsedMs' | 'completed' | 'errors' | 'throughput' | 'latency' | 'sendLagP99Us'>;
+  if (phase === 'fixed' || o.maxTool === 'node') {
+    const spec: LoadSpec = phase === 'fixed'
+      ? { mode: 'open', target: t, ratePerSec: o.rate, durationMs: o.fixedMs, initialConnections: 8, maxConnections: 64 }
+      : { mode: 'closed', target: t, connections: o.connections, durationMs: o.maxMs, maxRequests: 50_000_000 };
+    const r = await runLoadgen({ ...spec, meter: { pids: serverPids, cpu: SERVER_CPU } }, o.boost, (e) => {
+      if (e === 'start') rss.start();
+      else if (e === 'end') rss.stop();
+    });
+    rss.stop();
+    meter = r.meter;
+    const lat = Histogram.fromWire(r.latency).summary();
+    base = {
+      tool: 'node',
+      elapsedMs: r.elapsedMs,
+      completed: r.completed,
+      errors: r.completed - r.ok + r.socketErrors + r.timedOut,
+      throughput: r.throughput,
+      latency: lat,
+      sendLagP99Us: r.mode === 'open' ? Histogram.fromWire(r.sendLag).summary().p99Us : Number.NaN,
+    };
+  } else {
+    const before = snapshot(serverPids);
+    rss.start();
+    const text = await runPinned({ name: 'wrk', cpu: CLIENT_CPU, command: 'wrk', args: wrkArgs({ ...t, connections: o.connections, durationMs: o.maxMs }), boost: o.boost, timeoutMs: o.maxMs + 30_000 });
+    rss.stop();
+    meter = delta(before, snapshot(serverPids));
+    const w = parseWrkOutput(text);
+    base = { tool: 'wrk', elapsedMs: w.elapsedMs, completed: w.requests, errors: w.errors, throughput: w.throughput, latency: { p50Us: w.p50Us, p90Us: w.p90Us, p99Us: w.p99Us }, sendLagP99Us: Number.NaN };
+  }
+  const cpuOf = (pid: number): number => meter?.cpuMsByPid[String(pid)] ?? Number.NaN;
+  const ours = serverPids.reduce((a, pid) => a + (Number.isNaN(cpuOf(pid)) ? 0 : cpuOf(pid)), 0);
+  const foreign = meter === undefined || meter.wallMs <= 0 ? Number.NaN : Math.max(0, (100 * (meter.cpuBusyMs - ours)) / meter.wallMs);
+  return {
+    round,
+    chain: chain.name,
+    phase,
+    ...base,
+    proxyCpuMs: chain.proxies.reduce((a, p) => a + cpuOf(p.pid), 0),
+    proxyCpuMsEach: chain.proxies.map((p) => cpuOf(p.pid)),
+    backendCpuMs: cpuOf(side.backendPid),
+    rssPeakBytes: rss.peaks,
+    rssAnonPeakBytes: rss.anonPeaks,
+    foreignCpuPct: foreign,
+    monoWindowUs: meter === undefined ? null : [meter.startMonoUs, meter.endMonoUs],
+  };
+}
+
+async function warmUp(o: Options, chain: Chain): Promise<void> {
+  if (o.warmupMs <= 0) return;
+  const r = await runLoadgen({ mode: 'closed', target: chain.target, connections: o.connections, durationMs: o.warmupMs, maxRequests: 50_000_000 }, o.boost, () => {});
+  const errors = r.completed - r.ok + r.socketErrors + r.timedOut;
+  progress(`warm-up ${chain.name}: ${Math.round(r.throughput)} req/s${errors > 0 ? `, ${errors} ERRORS` : ''}`);
+}
+
+function describePhase(m: PhaseMeasurement): string {
+  const cpu = m.proxyCpuMs > 0 && m.completed > 0 ? `, proxies ${Math.round((m.proxyCpuMs * 1000) / m.completed)} µs/req` : '';
+  const rss = m.rssPeakBytes.length > 0 ? `, RSS ${m.rssPeakBytes.map((b) => (b / 1048576).toFixed(0)).join('/')} MiB` : '';
+  return `${m.throughput.toFixed(0)} req/s, p50 ${(m.latency.p50Us / 1000).toFixed(3)} ms, p99 ${(m.latency.p99Us / 1000).toFixed(3)} ms${cpu}${rss}${m.errors > 0 ? `, ${m.errors} ERRORS` : ''}`;
+}
+
+function gitCommit(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    // --no-optional-locks: a read-only look that never rewrites the index.
+    const dirty = execFileSync('git', ['--no-optional-locks', 'status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return `${sha}${dirty ? '+dirty' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+function machine(): string {
+  const model = parseCpuModel(readFileSync('/proc/cpuinfo', 'utf8'));
+  const mem = parseMemTotalBytes(readFileSync('/proc/meminfo', 'utf8'));
+  return `${model}, ${cpus().length} cores, ${(mem / 2 ** 30).toFixed(1)} GiB memory; Linux ${release()}`;
+}
+
+function ensureWrk(): void {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (err) {
+    // `wrk --version` exits 1 after printing its version; only a missing binary is ENOENT.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') aptInstall('wrk');
+  }
+}
+
+function commandLine(argv: readonly string[]): string {
+  const args = argv.join(' ');
+  return process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args === '' ? '' : ` -- ${args}`}` : `node bench/e2e/run.ts${args === '' ? '' : ` ${args}`}`;
+}
+
+async function profileWeft(o: Options, workDir: string, backend: Backend, launcher: LauncherKind): Promise<ProfileReport> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dir = join(ROOT, 'bench/out', `profile-${stamp}`);
+  mkdirSync(dir, { recursive: true });
+  progress(`profile: starting the Weft chain under --cpu-prof (profiles in ${dir})`);
+  const chain = await startWeftChain({ root: ROOT, workDir, backendPort: backend.port, launcher, accessLog: o.accessLog, boost: o.boost, cpuProfDir: dir });
+  const side = new ServerSide(backend);
+  side.chains.push(chain);
+  /** Only samples taken while load ran count: not start-up (module loading, type stripping), warm-up or drain. */
+  const windows: (readonly [number, number])[] = [];
+  const cpuEach = chain.proxies.map(() => 0);
+  try {
+    await warmUp({ ...o, warmupMs: Math.min(o.warmupMs, 3_000) }, chain);
+    for (const phase of ['fixed', 'max'] as const) {
+      const m = await measure({ ...o, fixedMs: o.profileMs, maxMs: o.profileMs }, side, chain, phase, 0);
+      if (m.monoWindowUs !== null) windows.push(m.monoWindowUs);
+      m.proxyCpuMsEach.forEach((ms, i) => { cpuEach[i]! += ms; });
+      progress(`profile ${phase}: ${describePhase(m)}`);
+    }
+  } finally {
+    // SIGTERM: the sidecars drain and exit(0), which is when V8 writes the profile.
+    await chain.stop();
+  }
+  const perProxy: ProfileReport['perProxy'][number][] = [];
+  const missing: string[] = [];
+  const names = [['sidecar A (outbound)', 'sidecar-A-client'], ['sidecar B (inbound, mTLS)', 'sidecar-B-backend']] as const;
+  names.forEach(([role, name], i) => {
+    const file = join(dir, `${name}.cpuprofile`);
+    if (!existsSync(file)) { missing.push(`${role} (${file})`); return; }
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+    perProxy.push({ role, file: file.slice(ROOT.length + 1), summary: summarizeProfile(profile, ROOT, 20, windows), cpuMs: cpuEach[i]! });
+  });
+  const how = `A separate run of the Weft chain (not the one measured above), each sidecar under \`node --cpu-prof\`: ${Math.min(o.warmupMs, 3_000) / 1000} s warm-up, ${o.profileMs / 1000} s at ${o.rate} req/s, then ${o.profileMs / 1000} s at maximum throughput; only the samples of those two loaded phases are counted (not start-up, warm-up or shutdown). Self time = samples on top of the stack; "(garbage collector)" is V8's GC, "(program)" native code outside JS (libuv, syscalls, OpenSSL called from C++).`;
+  return { how, perProxy, missing };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const o = parseOptions(argv);
+  if (o === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  // This script, the load generator and the control plane share CPU 1; CPU 0 is the servers'.
+  execFileSync('taskset', ['-apc', String(CLIENT_CPU), String(process.pid)], { stdio: 'ignore' });
+  const boost = o.boost && canBoost();
+  const haproxyVersion = o.chains.includes('haproxy') ? ensureHaproxy() : 'HAProxy not run';
+  if (o.maxTool === 'wrk') ensureWrk();
+  const launcherChoice = o.launcher === 'auto' ? detectLauncher(ROOT) : { kind: o.launcher, why: 'chosen with --launcher' };
+  const run: Omit<RunInfo, 'notes'> = {
+    date: new Date(),
+    command: commandLine(argv),
+    commit: gitCommit(),
+    machine: machine(),
+    node: process.version,
+    haproxy: haproxyVersion,
+    parameters: [],
+  };
+  progress(`${run.commit} on ${run.machine}; Node ${run.node}; ${haproxyVersion}`);
+
+  const workDir = mkdtempSync(join(tmpdir(), 'weft-bench-'));
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) return;
+    interrupted = true;
+    progress('interrupted: stopping every process of the benchmark');
+    void stopAll().finally(() => {
+      rmSync(workDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const backend = await startBackend(ROOT, boost);
+  const side = new ServerSide(backend);
+  const all: PhaseMeasurement[] = [];
+  let profile: ProfileReport | null = null;
+  const infoByName = new Map<ChainName, ChainInfo>();
+  /** Chains that lost a process: why, and from when on they were not measured. */
+  const dead = new Map<ChainName, string>();
+  try {
+    for (const name of o.chains) {
+      progress(`starting chain ${name}`);
+      if (name === 'direct') side.chains.push(directChain(backend.port));
+      else if (name === 'haproxy') side.chains.push(await startHaproxyChain(workDir, backend.port, boost));
+      else {
+        side.chains.push(await startWeftChain({ root: ROOT, workDir, backendPort: backend.port, launcher: launcherChoice.kind, accessLog: o.accessLog, boost }));
+      }
+    }
+    for (const c of side.chains) {
+      infoByName.set(c.name, { name: c.name, description: c.description, proxyRoles: c.proxies.map((p) => p.role), idleRssBytes: c.proxies.map((p) => memory(p.pid).rss) });
+    }
+    for (const c of side.chains) await warmUp(o, c);
+    for (let round = 1; round <= o.rounds; round++) {
+      for (const chain of side.chains) {
+        if (dead.has(chain.name)) continue;
+        for (const phase of ['fixed', 'max'] as const) {
+          const m = await measure(o, side, chain, phase, round);
+          const failure = chain.failure() ?? (side.backendFailure());
+          // A chain whose process ended mid-phase: the phase is kept as an error, the chain is not measured again.
+          all.push(failure === null ? m : { ...m, errors: Math.max(1, m.errors) });
+          progress(`round ${round}/${o.rounds} ${chain.name} ${phase}: ${describePhase(m)}`);
+          if (failure !== null) {
+            dead.set(chain.name, `round ${round}, ${phase} phase: ${failure}`);
+            progress(`chain ${chain.name} FAILED: ${failure}`);
+            break;
+          }
+        }
+      }
+    }
+    if (o.profile && o.chains.includes('weft') && !dead.has('weft')) {
+      const weft = side.chains.find((c) => c.name === 'weft')!;
+      await weft.stop();
+      side.chains.splice(side.chains.indexOf(weft), 1);
+      profile = await profileWeft(o, workDir, backend, launcherChoice.kind);
+    }
+  } finally {
+    for (const c of side.chains) await c.stop();
+    await backend.child.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+
+  const infos = o.chains.flatMap((name) => infoByName.get(name) ?? []);
+  const summaries = infos.map((i) => summarize(i, all));
+  const fixedPhases = all.filter((m) => m.phase === 'fixed');
+  const notes = [
+    ...[...dead].map(([name, why]) => `**Chain ${name} failed and was not measured after ${why}**`),
+    `Weft processes started with ${launcherChoice.kind === 'cli' ? 'the CLI' : 'the launcher'}: ${launcherChoice.why}.`,
+    `Noise: other processes used a median ${median(all.map((m) => m.foreignCpuPct)).toFixed(1)} % (max ${Math.max(0, ...all.map((m) => m.foreignCpuPct).filter((x) => !Number.isNaN(x))).toFixed(1)} %) of CPU 0 during the phases; the generator sent late by a median p99 of ${median(fixedPhases.map((m) => m.sendLagP99Us)).toFixed(0)} µs in the fixed-rate phases (that lateness is inside the latency figures).`,
+  ];
+  const parameters = [
+    `Rounds: ${o.rounds}, interleaved (${o.chains.join(' → ')}; each chain: fixed rate, then maximum throughput), after a ${o.warmupMs / 1000} s closed-loop warm-up of each chain (${o.connections} connections). Every figure is the median over the rounds; "added" latency is the median of the per-round differences to the direct chain.`,
+    `Fixed rate: ${o.rate} req/s for ${o.fixedMs / 1000} s per round, open loop (bench/lib/loadgen.ts, raw keep-alive sockets, 8 connections opened ahead and up to 64), latency measured from each request's scheduled send time (no coordinated omission).`,
+    `Maximum throughput: closed loop, ${o.connections} connections, ${o.maxMs / 1000} s per round, with ${o.maxTool === 'wrk' ? '`wrk -t1` (Debian\'s package; bench/lib/loadgen.ts alone cannot saturate the direct chain)' : 'bench/lib/loadgen.ts'}.`,
+    `Request: \`GET /\` with \`Host: backend:8080\` (the direct chain: the backend's address); answer 200 with a 38-byte body from bench/e2e/backend.ts (node:http), the same backend for all chains.`,
+    `Pinning (taskset): backend and proxies on CPU ${SERVER_CPU}; load generator, Weft control plane and the bench script on CPU ${CLIENT_CPU}. CPU = utime + stime from /proc/<pid>/stat, both proxies together, read when the load starts and ends, per response received. RSS = peak VmRSS (sampled every 250 ms) during the fixed-rate phase.`,
+    boost ? 'Priority: backend, proxies and load generators each in a session of their own with autogroup nice −20, so that other sessions\' work on this shared machine takes as little of their CPUs as the scheduler allows.' : 'Priority: normal (--no-boost, or not root).',
+  ];
+  const section = formatSection({ ...run, parameters, notes }, summaries, all, profile);
+  process.stdout.write(`\n${section}\n`);
+  if (o.write) {
+    const existing = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+    writeFileSync(RESULTS, insertSection(existing, section));
+    progress(`results written to ${RESULTS}`);
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (err) {
+    progress(`failed: ${(err as Error).stack ?? String(err)}`);
+    await stopAll();
+    process.exitCode = 1;
+  }
+  // Pooled fetch connections to the admin endpoints would otherwise hold the process a few seconds.
+  process.exit();
+}

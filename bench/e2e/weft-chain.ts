@@ -1,0 +1,158 @@
+// The Weft chain: a control plane and two sidecars (client's outbound → mTLS → backend's inbound), started through the `weft` CLI when it is there, else through bench/e2e/weft-launcher.ts.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertAlive, freePort, spawnPinned, waitUntil, type PinnedChild } from '../lib/child.ts';
+import { CLIENT_CPU, SERVER_CPU, firstFailure, smokeTest, type Chain } from './chain.ts';
+import type { AccessLogMode, LauncherProxyOptions } from './weft-launcher.ts';
+
+export type LauncherKind = 'cli' | 'launcher';
+
+export interface WeftChainOptions {
+  readonly root: string;
+  readonly workDir: string;
+  readonly backendPort: number;
+  readonly launcher: LauncherKind;
+  readonly accessLog: AccessLogMode;
+  /** Run the sidecars at the highest CPU priority (child.ts boostPriority). */
+  readonly boost: boolean;
+  /** When set, both sidecars run under `node --cpu-prof` and write `<role>.cpuprofile` here on exit. */
+  readonly cpuProfDir?: string;
+}
+
+/** The service port callers use (`http://backend:8080/`). */
+const SERVICE_PORT = 8080;
+
+/**
+ * Uses the CLI when `weft proxy --help` answers and knows the flags this benchmark passes
+ * (`--control-plane`, `--app-port`, `--admin-port`, and an access-log switch); otherwise the
+ * launcher, which calls the same startProxy()/startControlPlane().
+ */
+export function detectLauncher(root: string): { kind: LauncherKind; why: string } {
+  const bin = join(root, 'bin/weft.js');
+  if (!existsSync(join(root, 'src/cli/main.ts'))) return { kind: 'launcher', why: 'src/cli/main.ts does not exist yet' };
+  let help: string;
+  try {
+    help = execFileSync(process.execPath, [bin, 'proxy', '--help'], { cwd: root, encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    return { kind: 'launcher', why: `\`weft proxy --help\` failed (${(err as Error).message.split('\n')[0]})` };
+  }
+  const missing = ['--control-plane', '--app-port', '--outbound-port', '--inbound-port', '--admin-port', '--access-log'].filter((f) => !help.includes(f));
+  if (missing.length > 0) return { kind: 'launcher', why: `\`weft proxy\` lacks ${missing.join(', ')}` };
+  return { kind: 'cli', why: '`weft proxy` has every flag the benchmark needs' };
+}
+
+interface SidecarSpec {
+  readonly role: string;
+  readonly service: string;
+  readonly workload: string;
+  readonly appPort: number;
+  readonly outboundPort: number;
+  readonly inboundPort: number;
+  readonly adminPort: number;
+}
+
+function nodeArgs(o: WeftChainOptions, profileName: string): string[] {
+  return o.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir, '--cpu-prof-name', `${profileName}.cpuprofile`];
+}
+
+function startSidecar(o: WeftChainOptions, cpUrl: string, s: SidecarSpec): PinnedChild {
+  const env = { ...process.env, WEFT_LOG_LEVEL: 'warn' };
+  let args: string[];
+  if (o.launcher === 'cli') {
+    args = [join(o.root, 'bin/weft.js'), 'proxy',
+      '--control-plane', cpUrl, '--service', s.service, '--workload', s.workload, '--namespace', 'default',
+      '--service-account', s.service, '--port', String(SERVICE_PORT), '--app-port', String(s.appPort),
+      '--outbound-port', String(s.outboundPort), '--inbound-port', String(s.inboundPort), '--admin-port', String(s.adminPort),
+      '--access-log', o.accessLog === 'devnull' ? '/dev/null' : o.accessLog === 'off' ? 'off' : '-'];
+  } else {
+    const opts: LauncherProxyOptions = {
+      controlPlane: cpUrl,
+      service: s.service,
+      workload: s.workload,
+      namespace: 'default',
+      serviceAccount: s.service,
+      labels: { app: s.service },
+      servicePort: SERVICE_PORT,
+      appPort: s.appPort,
+      outboundPort: s.outboundPort,
+      inboundPort: s.inboundPort,
+      adminPort: s.adminPort,
+      accessLog: o.accessLog,
+    };
+    args = [join(o.root, 'bench/e2e/weft-launcher.ts'), 'proxy', JSON.stringify(opts)];
+  }
+  // stdout (the ready line, and the access log in "stdout" mode) is read and dropped by spawnPinned.
+  return spawnPinned({ name: `weft ${s.role}`, cpu: SERVER_CPU, command: process.execPath, args: [...nodeArgs(o, s.role), ...args], cwd: o.root, env, onLine: () => {}, boost: o.boost });
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  await res.arrayBuffer();
+  return res.ok;
+}
+
+interface ConfigDump {
+  readonly config?: { readonly clusters?: readonly { readonly service?: string; readonly endpoints?: readonly { readonly port?: number }[] }[] } | null;
+}
+
+/** Sidecar A's config holds a cluster of service `backend` whose endpoints include B's inbound port. */
+async function holdsEndpoint(adminPort: number, inboundPort: number): Promise<boolean> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/config_dump`, { signal: AbortSignal.timeout(2_000) });
+  if (!res.ok) return false;
+  const dump = (await res.json()) as ConfigDump;
+  return (dump.config?.clusters ?? []).some((c) => (c.service ?? '').startsWith('backend') && (c.endpoints ?? []).some((e) => e.port === inboundPort));
+}
+
+export async function startWeftChain(o: WeftChainOptions): Promise<Chain> {
+  const started: PinnedChild[] = [];
+  const stop = async (): Promise<void> => {
+    // Sidecars first (they deregister), then the control plane.
+    for (const c of [...started].reverse()) await c.stop();
+  };
+  try {
+    const cpPort = await freePort();
+    const stateDir = join(o.workDir, o.cpuProfDir === undefined ? 'weft-state' : 'weft-state-profile');
+    const cpArgs = o.launcher === 'cli'
+      ? [join(o.root, 'bin/weft.js'), 'control-plane', '--state-dir', stateDir, '--port', String(cpPort)]
+      : [join(o.root, 'bench/e2e/weft-launcher.ts'), 'control-plane', JSON.stringify({ stateDir, port: cpPort })];
+    // The control plane is not on the measured path: it runs beside the load generator.
+    const cp = spawnPinned({ name: 'weft control-plane', cpu: CLIENT_CPU, command: process.execPath, args: cpArgs, cwd: o.root, env: { ...process.env, WEFT_LOG_LEVEL: 'warn' }, onLine: () => {} });
+    started.push(cp);
+    const cpUrl = `http://127.0.0.1:${cpPort}`;
+    await waitUntil(`the control plane at ${cpUrl}/healthz`, () => { assertAlive(cp); return httpOk(`${cpUrl}/healthz`); }, 20_000);
+
+    const [aOut, aIn, aAdmin, bOut, bIn, bAdmin] = await Promise.all(Array.from({ length: 6 }, freePort)) as [number, number, number, number, number, number];
+    const b = startSidecar(o, cpUrl, { role: 'sidecar-B-backend', service: 'backend', workload: 'backend-bench', appPort: o.backendPort, outboundPort: bOut, inboundPort: bIn, adminPort: bAdmin });
+    started.push(b);
+    // Sidecar A fronts a `client` app that nothing calls: its app port is never dialled.
+    const a = startSidecar(o, cpUrl, { role: 'sidecar-A-client', service: 'client', workload: 'client-bench', appPort: 9, outboundPort: aOut, inboundPort: aIn, adminPort: aAdmin });
+    started.push(a);
+    for (const [c, admin] of [[a, aAdmin], [b, bAdmin]] as const) {
+      await waitUntil(`${c.name} /ready`, async () => {
+        assertAlive(c);
+        return httpOk(`http://127.0.0.1:${admin}/ready`);
+      }, 30_000);
+    }
+    await waitUntil(`sidecar A's config to hold sidecar B's endpoint (127.0.0.1:${bIn})`, () => holdsEndpoint(aAdmin, bIn), 30_000);
+
+    const how = o.launcher === 'cli' ? '`weft control-plane` / `weft proxy` (bin/weft.js)' : 'bench/e2e/weft-launcher.ts (startControlPlane / startProxy in a child process)';
+    const chain: Chain = {
+      name: 'weft',
+      description: `client → Weft sidecar A (outbound listener, plain HTTP, Host backend:8080) → mTLS → Weft sidecar B (inbound) → backend; started with ${how}; access log ${accessLogWords(o.accessLog)}; control plane on CPU ${CLIENT_CPU}`,
+      target: { host: '127.0.0.1', port: aOut, hostHeader: `backend:${SERVICE_PORT}`, path: '/' },
+      proxies: [{ role: 'sidecar A (outbound)', pid: a.pid }, { role: 'sidecar B (inbound, mTLS)', pid: b.pid }],
+      failure: () => firstFailure(started),
+      stop,
+    };
+    await smokeTest(chain);
+    return chain;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export function accessLogWords(mode: AccessLogMode): string {
+  return mode === 'devnull' ? 'on, one JSON line per request written to /dev/null' : mode === 'off' ? 'off' : 'on, to a pipe read and dropped by the bench';
+}
