@@ -1,10 +1,11 @@
 /**
  * The sidecar's admin endpoint (Envoy's admin in spirit), on loopback: /ready (200 once the sidecar
  * holds a certificate and a config), /config_dump (the ProxyConfig it serves, the last rejected
- * version, certificate facts — never the private key).
+ * version, certificate facts — never the private key), /memory (resident memory by V8 space).
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 export interface AdminSources {
   ready(): boolean;
@@ -24,11 +25,17 @@ export async function startAdminServer(host: string, port: number, src: AdminSou
         res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'LIVE\n' : 'NOT READY\n');
         return;
       }
+      case '/memory': {
+        // Envoy's /memory in spirit: where the process's resident memory goes.
+        const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, { size: sp.space_size, used: sp.space_used_size }]));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ...process.memoryUsage(), heapSpaces: spaces }, null, 2)}\n`);
+        return;
+      }
       case '/config_dump':
         res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(src.configDump(), null, 2)}\n`);
         return;
       default:
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('admin endpoints: /ready /config_dump\n');
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('admin endpoints: /ready /config_dump /memory\n');
     }
   });
   server.keepAliveTimeout = 1000;

@@ -23,6 +23,9 @@ export interface BodyProducer {
 
 const HIGH_WATER = 64 * 1024;
 
+/** Stands in as the sink of a body taken whole by takeComplete(). */
+const CONSUMED: BodySink = { write: () => true, end: () => {}, abort: () => {} };
+
 export class Body {
   /** Byte length when known in advance (Content-Length), else null (chunked or close-delimited). */
   readonly length: number | null;
@@ -106,6 +109,19 @@ export class Body {
     if (this.#ended) sink.end();
     else if (ok) this.resume();
     else this.#pauseProducer();
+  }
+
+  /**
+   * When the whole body has already arrived (ended, not yet consumed), takes its chunks at once and
+   * marks it consumed; otherwise null. Lets a writer send head and body in one write.
+   */
+  takeComplete(): Buffer[] | null {
+    if (!this.#ended || this.#sink !== null || this.#error !== null) return null;
+    const held = this.#held ?? [];
+    this.#held = null;
+    this.#heldBytes = 0;
+    this.#sink = CONSUMED;
+    return held;
   }
 
   /** Reads the whole body into memory, up to `limit` bytes (for small bodies only). */

@@ -13,7 +13,7 @@ import { Body } from './body.ts';
 import { RequestParser, HttpParseError, type ParserHandler, type RequestHead } from './codec-h1.ts';
 import { endToEnd, setForwardingHeaders } from './headers.ts';
 import { newStreamInfo, setHeader, getHeader, type HttpRequest, type HttpResponse, type Service, type StreamInfo } from './message.ts';
-import { SocketBodySink, framingFor, headerBlock } from './writer.ts';
+import { SocketBodySink, framingFor, headerBlock, sizeOf, writeWhole } from './writer.ts';
 import { DownstreamProtocolError } from '../errors.ts';
 
 export interface StreamRecord {
@@ -221,10 +221,22 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
     const info = s.request.info;
     info.responseCode = res.status;
     const bodyAllowed = s.method !== 'HEAD' && res.status !== 204 && res.status !== 304 && res.status >= 200;
+    const sock = this.socket;
+    // Fast path: the whole body is here already (small answers usually are) → one write, framed
+    // by its actual length whatever the upstream used.
+    const whole = bodyAllowed ? res.body.takeComplete() : null;
+    if (whole !== null) {
+      if (this.#closing) s.keepAlive = false;
+      const size = sizeOf(whole);
+      writeWhole(sock, `HTTP/1.1 ${res.status} ${res.reason ?? ''}\r\n${headerBlock(res.headers, 'length', size, this.#connectionField(s))}`, whole, size);
+      s.bytesSent = size;
+      s.responseDone = true;
+      this.#maybeFinish(s);
+      return;
+    }
     const framing = framingFor(res.body, s.versionMinor, bodyAllowed);
     if (framing === 'close' || this.#closing) s.keepAlive = false;
-    const connection = s.keepAlive ? (s.versionMinor === 0 ? 'connection: keep-alive\r\n' : '') : 'connection: close\r\n';
-    const sock = this.socket;
+    const connection = this.#connectionField(s);
     sock.cork();
     sock.write(`HTTP/1.1 ${res.status} ${res.reason ?? ''}\r\n${headerBlock(res.headers, framing, res.body.length, connection)}`, 'latin1');
     if (!bodyAllowed) {
@@ -249,6 +261,10 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
     });
     sink.start(res.body);
     process.nextTick(uncork, sock);
+  }
+
+  #connectionField(s: ActiveStream): string {
+    return s.keepAlive ? (s.versionMinor === 0 ? 'connection: keep-alive\r\n' : '') : 'connection: close\r\n';
   }
 
   #maybeFinish(s: ActiveStream): void {

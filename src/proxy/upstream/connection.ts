@@ -8,7 +8,7 @@ import { Body } from '../http/body.ts';
 import { ResponseParser, HttpParseError, type ParserHandler, type ResponseHead } from '../http/codec-h1.ts';
 import { endToEnd } from '../http/headers.ts';
 import type { HttpResponse } from '../http/message.ts';
-import { SocketBodySink, headerBlock, type Framing } from '../http/writer.ts';
+import { SocketBodySink, headerBlock, sizeOf, writeWhole, type Framing } from '../http/writer.ts';
 import { UpstreamProtocolError, UpstreamResetError } from '../errors.ts';
 
 export interface ConnectionOwner {
@@ -69,8 +69,17 @@ export class UpstreamConnection implements ParserHandler<ResponseHead> {
       const ex: Exchange = { resolve, reject, onDone, response: null, requestDone: false, responseDone: false, keepAlive: true, sawBytes: false };
       this.#exchange = ex;
       this.#parser.requestMethod = method;
-      const framing: Framing = body.length === 0 && body.ended && METHODS_WITHOUT_BODY.has(method) ? 'none' : body.length !== null ? 'length' : 'chunked';
       const s = this.socket;
+      const whole = body.takeComplete();
+      if (whole !== null) {
+        // The whole request is here (every GET, most small POSTs): one write.
+        const size = sizeOf(whole);
+        const framing: Framing = size === 0 && METHODS_WITHOUT_BODY.has(method) ? 'none' : 'length';
+        writeWhole(s, `${method} ${path} HTTP/1.1\r\n${headerBlock(headers, framing, size, '')}`, whole, size);
+        ex.requestDone = true;
+        return;
+      }
+      const framing: Framing = body.length !== null ? 'length' : 'chunked';
       s.cork();
       s.write(`${method} ${path} HTTP/1.1\r\n${headerBlock(headers, framing, body.length, '')}`, 'latin1');
       const sink = new SocketBodySink(s, framing, (err) => {
