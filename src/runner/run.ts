@@ -24,6 +24,8 @@ export interface RunOptions {
   readonly readyTimeoutMs: number;
   /** The sidecar's access log; undefined keeps the sidecar's default (stdout). */
   readonly accessLog?: NodeJS.WritableStream | null | undefined;
+  /** Longest route regex the sidecar accepts; undefined keeps the sidecar's default. */
+  readonly maxRegexLength?: number | undefined;
 }
 
 export interface RunDeps {
@@ -134,6 +136,7 @@ function proxyOptions(o: RunOptions, id: WorkloadIdentity, appPort: number): Pro
     appPort,
     startTimeoutMs: o.readyTimeoutMs,
     ...(o.accessLog === undefined ? {} : { accessLog: o.accessLog }),
+    ...(o.maxRegexLength === undefined ? {} : { maxRegexLength: o.maxRegexLength }),
   };
 }
 

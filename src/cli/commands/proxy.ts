@@ -4,7 +4,7 @@ import { IdentityError, workloadIdentity } from '../../runner/identity.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { println } from '../io.ts';
-import { collectLabel, parseListenPort, parsePort } from '../parse.ts';
+import { collectLabel, parseListenPort, parsePort, parsePositiveInt } from '../parse.ts';
 import { watchStopSignals } from '../stop-signal.ts';
 import { controlPlaneOption, type CliContext } from '../context.ts';
 import { accessLogStream } from './run.ts';
@@ -23,6 +23,7 @@ interface ProxyFlags {
   adminPort: number;
   address: string;
   accessLog: string;
+  maxRegexLength?: number;
 }
 
 export function registerProxy(program: Command, ctx: CliContext): void {
@@ -42,6 +43,7 @@ export function registerProxy(program: Command, ctx: CliContext): void {
     .option('--admin-port <port>', 'admin endpoint (/ready, /config_dump); 0 picks one', parseListenPort, 0)
     .option('--address <ip>', 'address to bind and to register for peers', '127.0.0.1')
     .option('--access-log <dest>', 'one JSON line per request: - (stdout), stderr, off, or a file', '-')
+    .option('--max-regex-length <n>', 'longest route regex this sidecar accepts; a config with a longer one is NACKed (default: 1024)', parsePositiveInt)
     .addOption(controlPlaneOption())
     .addHelpText('after', `
 Once the sidecar holds a certificate and a config it prints one JSON line on stdout:
@@ -76,6 +78,7 @@ Examples:
           address: f.address,
           logger: createLogger('sidecar', { service: f.service }),
           ...(accessLog === undefined ? {} : { accessLog }),
+          ...(f.maxRegexLength === undefined ? {} : { maxRegexLength: f.maxRegexLength }),
         }).catch((err: unknown) => {
           throw new CliError('WEFT_CLI_CANNOT_START', `the sidecar could not start: ${err instanceof Error ? err.message : String(err)}`, ExitCode.START_FAILED, { hint: 'see the log above', cause: err });
         });
