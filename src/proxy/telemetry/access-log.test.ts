@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { AccessLog } from './access-log.ts';
+import { Body } from '../http/body.ts';
+import { newStreamInfo } from '../http/message.ts';
+
+test('writes one valid JSON line per request with Envoy field names, escaping what the request carries', async () => {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (c) => { text += c; });
+  const log = new AccessLog(out);
+  const info = newStreamInfo('outbound', '127.0.0.1');
+  Object.assign(info, { requestId: 'r-1', responseCode: 503, responseFlags: 'UF', responseDetails: 'upstream connect error', upstreamHost: '127.0.0.1:9', upstreamCluster: 'outbound|8080||a.default.svc.cluster.local', routeName: 'default', upstreamStartMono: 1, upstreamEndMono: 3 });
+  const headers = ['user-agent', 'evil "agent"\\\n', 'x-forwarded-for', '10.0.0.1'];
+  log.record({ request: { method: 'GET', authority: 'a:8080', path: '/x?"y"', scheme: 'http', headers, body: Body.empty(), info }, info, protocol: 'HTTP/1.1', bytesSent: 42 });
+  log.record({ request: { method: 'POST', authority: 'b', path: '/', scheme: 'http', headers: [], body: Body.empty(), info: newStreamInfo('inbound', '::1') }, info: newStreamInfo('inbound', '::1'), protocol: 'HTTP/1.0', bytesSent: 0 });
+  log.flush();
+  const lines = text.trim().split('\n');
+  assert.equal(lines.length, 2);
+  const a = JSON.parse(lines[0]!);
+  assert.equal(a.method, 'GET');
+  assert.equal(a.path, '/x?"y"');
+  assert.equal(a.response_code, 503);
+  assert.equal(a.response_flags, 'UF');
+  assert.equal(a.response_code_details, 'upstream connect error');
+  assert.equal(a.user_agent, 'evil "agent"\\\n');
+  assert.equal(a.x_forwarded_for, '10.0.0.1');
+  assert.equal(a.upstream_cluster, 'outbound|8080||a.default.svc.cluster.local');
+  assert.equal(a.upstream_service_time, 2);
+  assert.equal(a.bytes_sent, 42);
+  assert.match(a.start_time, /^\d{4}-\d\d-\d\dT/);
+  const b = JSON.parse(lines[1]!);
+  assert.equal(b.response_flags, '-');
+  assert.equal(b.upstream_host, undefined);
+  assert.equal(b.direction, 'inbound');
+});
