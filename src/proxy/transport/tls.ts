@@ -97,7 +97,10 @@ export class MeshTls {
       onConnection(socket, peer.spiffeId);
     });
     server.on('tlsClientError', (err, socket) => {
-      onRefused(err.message, socket.remoteAddress ?? '');
+      // In TLS 1.3 the client certificate is checked after the handshake; a failed check closes the
+      // socket and the error here is a bare "socket hang up". The reason is on the socket.
+      const why = (socket as tls.TLSSocket & { authorizationError?: Error | string }).authorizationError;
+      onRefused(why === undefined || why === null ? err.message : String(why), socket.remoteAddress ?? '');
       socket.destroy();
     });
     server.on('close', () => this.#servers.delete(server));
