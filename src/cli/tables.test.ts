@@ -31,7 +31,7 @@ const canaryDr: Resource = {
 function workload(name: string, service: string, version: string, ns = 'default'): WorkloadStatus {
   return {
     name, namespace: ns, service, labels: { app: service, version }, serviceAccount: service, address: '127.0.0.1',
-    ports: [{ port: 8080, targetPort: 40000 + name.length }], leaseExpiresAt: new Date(NOW + 7000).toISOString(),
+    ports: [{ port: 8080, targetPort: 40000 + name.length, protocol: 'http' }], leaseExpiresAt: new Date(NOW + 7000).toISOString(),
   };
 }
 

@@ -69,3 +69,15 @@ export interface ConfigAck {
 export function proxyIdOf(node: Pick<NodeInfo, 'workload' | 'namespace'>): string {
   return `${node.workload}.${node.namespace}`;
 }
+
+/** The NodeInfo of a registered workload: who a compiled config is for. */
+export function nodeInfoOf(w: WorkloadRegistration): NodeInfo {
+  return {
+    id: proxyIdOf({ workload: w.name, namespace: w.namespace }),
+    workload: w.name,
+    namespace: w.namespace,
+    service: w.service,
+    serviceAccount: w.serviceAccount,
+    labels: w.labels,
+  };
+}

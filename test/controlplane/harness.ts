@@ -1,6 +1,7 @@
 // Test harness for the control plane over real sockets: start one on port 0, call its API, read a proxy's push stream.
 import { request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,49 +11,8 @@ import type { PushMessage, WorkloadRegistration } from '../../src/model/control-
 import type { ProxyConfig } from '../../src/model/proxy-config.ts';
 import { startControlPlane, type RunningControlPlane } from '../../src/controlplane/main.ts';
 
-export const CANARY_YAML = `# virtual-service.yaml
-apiVersion: networking.istio.io/v1beta1
-kind: VirtualService
-metadata:
-  name: order-service
-spec:
-  hosts:
-  - order-service
-  http:
-  - match:
-    - headers:
-        user-type:
-          exact: "beta"
-    route:
-    - destination:
-        host: order-service
-        subset: v2
-      weight: 100
-  - route:
-    - destination:
-        host: order-service
-        subset: v1
-      weight: 90   # 90% трафика на старую версию
-    - destination:
-        host: order-service
-        subset: v2
-      weight: 10   # 10% трафика на новую версию
----
-# destination-rule.yaml
-apiVersion: networking.istio.io/v1beta1
-kind: DestinationRule
-metadata:
-  name: order-service
-spec:
-  host: order-service
-  subsets:
-  - name: v1
-    labels:
-      version: v1
-  - name: v2
-    labels:
-      version: v2
-`;
+/** The seed's canary, verbatim: the one copy in the tree is src/demo/canary.yaml. */
+export const CANARY_YAML = readFileSync(new URL('../../src/demo/canary.yaml', import.meta.url), 'utf8');
 
 export async function tempStateDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const base = await mkdtemp(join(tmpdir(), 'weft-cp-'));

@@ -157,7 +157,7 @@ describe('control plane HTTP API', () => {
       assert.equal(list.json.workloads.length, 1);
       const row = list.json.workloads[0];
       assert.equal(row.name, 'orders-v1-aaaa');
-      assert.deepEqual(row.ports, [{ port: 8080, targetPort: w.ports[0]?.targetPort }]);
+      assert.deepEqual(row.ports, [{ port: 8080, targetPort: w.ports[0]?.targetPort, protocol: 'http' }]);
       assert.ok(Date.parse(row.leaseExpiresAt) > Date.now());
       assert.equal((await call(cp.url, 'PUT', '/v1/workloads/default/orders-v1-aaaa/lease')).status, 200);
       const proxies = await call(cp.url, 'GET', '/v1/proxies');

@@ -5,7 +5,8 @@ import type { DestinationRule, VirtualService } from '../../api/resource.ts';
 import type { DestinationRuleSpec } from '../../api/kinds/destination-rule/types.ts';
 import type { VirtualServiceSpec } from '../../api/kinds/virtual-service/types.ts';
 import type { NodeInfo, ProxyConfig } from '../../model/proxy-config.ts';
-import { proxyIdOf } from '../../model/control-protocol.ts';
+import { nodeInfoOf } from '../../model/control-protocol.ts';
+import { readFileSync } from 'node:fs';
 import { DEFAULT_MESH_CONFIG, type CompileInput, type MeshConfig, type ServiceEntryRecord, type Workload } from './input.ts';
 
 export function service(name: string, ports: readonly number[], namespace = 'default'): ServiceEntryRecord {
@@ -34,16 +35,7 @@ export function workload(name: string, svc: string, version?: string, o: Workloa
   };
 }
 
-export function proxyOf(w: Workload): NodeInfo {
-  return {
-    id: proxyIdOf({ workload: w.name, namespace: w.namespace }),
-    workload: w.name,
-    namespace: w.namespace,
-    service: w.service,
-    serviceAccount: w.serviceAccount,
-    labels: w.labels,
-  };
-}
+export const proxyOf: (w: Workload) => NodeInfo = nodeInfoOf;
 
 export function virtualService(name: string, spec: VirtualServiceSpec, namespace = 'default'): VirtualService {
   return { apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', metadata: { name, namespace }, spec };
@@ -164,47 +156,5 @@ export function assertWellFormed(config: Omit<ProxyConfig, 'version'>): void {
   }
 }
 
-/** The canary example of seed/service-mesh.md ("Пример: Traffic Management"), verbatim. */
-export const SEED_CANARY_YAML = `# virtual-service.yaml
-apiVersion: networking.istio.io/v1beta1
-kind: VirtualService
-metadata:
-  name: order-service
-spec:
-  hosts:
-  - order-service
-  http:
-  - match:
-    - headers:
-        user-type:
-          exact: "beta"
-    route:
-    - destination:
-        host: order-service
-        subset: v2
-      weight: 100
-  - route:
-    - destination:
-        host: order-service
-        subset: v1
-      weight: 90   # 90% трафика на старую версию
-    - destination:
-        host: order-service
-        subset: v2
-      weight: 10   # 10% трафика на новую версию
----
-# destination-rule.yaml
-apiVersion: networking.istio.io/v1beta1
-kind: DestinationRule
-metadata:
-  name: order-service
-spec:
-  host: order-service
-  subsets:
-  - name: v1
-    labels:
-      version: v1
-  - name: v2
-    labels:
-      version: v2
-`;
+/** The canary example of seed/service-mesh.md ("Пример: Traffic Management"), verbatim: the one copy in the tree is src/demo/canary.yaml. */
+export const SEED_CANARY_YAML = readFileSync(new URL('../../demo/canary.yaml', import.meta.url), 'utf8');

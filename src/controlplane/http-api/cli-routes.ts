@@ -98,14 +98,8 @@ export function addCliRoutes(router: Router, deps: CliRouteDeps): void {
   });
 
   router.add('GET', '/v1/workloads', ({ res }) => {
-    const workloads: WorkloadStatus[] = registry.leases().map(({ workload: w, leaseExpiresAt }) => ({
-      name: w.name,
-      namespace: w.namespace,
-      service: w.service,
-      labels: w.labels,
-      serviceAccount: w.serviceAccount,
-      address: w.address,
-      ports: w.ports.map((p) => ({ port: p.port, targetPort: p.targetPort })),
+    const workloads: WorkloadStatus[] = registry.leases().map(({ workload, leaseExpiresAt }) => ({
+      ...workload,
       leaseExpiresAt: new Date(leaseExpiresAt).toISOString(),
     }));
     sendJson(res, 200, { workloads });

@@ -14,6 +14,7 @@
  * apply/delete answers 400 with an ApplyResponse that carries the ErrorBody's `error` as well.
  */
 import type { Resource } from '../../api/resource.ts';
+import type { WorkloadRegistration } from '../../model/control-protocol.ts';
 import type { FieldIssue, SourceText } from '../../api/field-issue.ts';
 
 // SourceText and FieldIssue live in the api layer (which must not import the control plane).
@@ -73,15 +74,7 @@ export interface ProxyStatus {
   readonly lastSeen: string;
 }
 
-export interface WorkloadStatus {
-  readonly name: string;
-  readonly namespace: string;
-  readonly service: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly serviceAccount: string;
-  readonly address: string;
-  readonly ports: readonly { readonly port: number; readonly targetPort: number }[];
-  readonly leaseExpiresAt: string;
-}
+/** A registered workload as `GET /v1/workloads` lists it: its registration and when its lease lapses. */
+export type WorkloadStatus = WorkloadRegistration & { readonly leaseExpiresAt: string };
 
 export type ResourceList = { readonly items: readonly Resource[] };

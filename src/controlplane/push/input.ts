@@ -1,20 +1,8 @@
 /** Builds a proxy's CompileInput from the stored resources, the registry snapshot and the proxy's workload, the only things compile() may read. */
 import type { DestinationRule, Resource, VirtualService } from '../../api/resource.ts';
 import type { NodeInfo } from '../../model/proxy-config.ts';
-import { proxyIdOf } from '../../model/control-protocol.ts';
-import type { CompileInput, MeshConfig, Workload } from '../compile/input.ts';
+import type { CompileInput, MeshConfig } from '../compile/input.ts';
 import type { RegistrySnapshot } from '../registry/registry.ts';
-
-export function nodeInfoOf(w: Workload): NodeInfo {
-  return {
-    id: proxyIdOf({ workload: w.name, namespace: w.namespace }),
-    workload: w.name,
-    namespace: w.namespace,
-    service: w.service,
-    serviceAccount: w.serviceAccount,
-    labels: w.labels,
-  };
-}
 
 /** The part of CompileInput shared by every proxy in one push round. */
 export type SharedInput = Omit<CompileInput, 'proxy'>;

@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ConfigAck } from '../../model/control-protocol.ts';
 import type { NodeInfo } from '../../model/proxy-config.ts';
-import { proxyIdOf } from '../../model/control-protocol.ts';
+import { nodeInfoOf, proxyIdOf } from '../../model/control-protocol.ts';
 import { systemClock, type Clock, type Timer } from '../../lib/clock.ts';
 import { WeftError, messageOf } from '../../lib/errors.ts';
 import { silentLogger, type Logger } from '../../lib/log.ts';
@@ -17,7 +17,7 @@ import type { ProxyStatus } from '../http-api/types.ts';
 import type { ServiceRegistry } from '../registry/registry.ts';
 import type { ResourceStore } from '../store/store.ts';
 import { Debouncer } from './debounce.ts';
-import { inputFor, nodeInfoOf, sharedInput, type SharedInput } from './input.ts';
+import { inputFor, sharedInput, type SharedInput } from './input.ts';
 import { snapshotOf, type CompiledConfig } from './snapshot.ts';
 import { ProxyStatusBook } from './status.ts';
 import { ProxyStream } from './stream.ts';

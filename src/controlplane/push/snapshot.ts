@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { ProxyConfig } from '../../model/proxy-config.ts';
 
-export type CompiledConfig = Omit<ProxyConfig, 'version'>;
+export type { CompiledConfig } from '../compile/index.ts';
+import type { CompiledConfig } from '../compile/index.ts';
 
 /** Hex digits kept from the sha256: 64 bits, ample to tell one proxy's configs apart. */
 const VERSION_LENGTH = 16;
