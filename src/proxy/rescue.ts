@@ -4,27 +4,15 @@
  * the proxy that produced it and why, so a user can tell which sidecar said 503 (the most common
  * complaint of Istio users).
  */
+import { STATUS_CODES } from 'node:http';
 import { isCausedBy, messageOf } from '../lib/errors.ts';
 import { Body } from './http/body.ts';
 import type { HttpResponse, StreamInfo } from './http/message.ts';
 import { ProxyError } from './errors.ts';
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  429: 'Too Many Requests',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-  505: 'HTTP Version Not Supported',
-};
-
+/** The standard reason phrase (Node's table, the one node:http servers use). */
 export function reasonPhrase(status: number): string {
-  return REASONS[status] ?? '';
+  return STATUS_CODES[status] ?? '';
 }
 
 export interface Rescuer {
