@@ -1,6 +1,11 @@
 /** ProxyOptions: the sidecar's bootstrap (what it knows before the control plane tells it anything), and the handle of a running sidecar. */
 import type { Logger } from '../lib/log.ts';
 
+/** Where access-log lines go: anything with write(text) (a stream, a pino destination). */
+export interface LineSink {
+  write(text: string): unknown;
+}
+
 export interface ProxyOptions {
   /** Control plane base URL, e.g. "http://127.0.0.1:15010". */
   readonly controlPlane: string;
@@ -30,7 +35,7 @@ export interface ProxyOptions {
   readonly address?: string;
   readonly logger?: Logger;
   /** Where one JSON line per request goes; default process.stdout. */
-  readonly accessLog?: NodeJS.WritableStream | null;
+  readonly accessLog?: LineSink | null;
 }
 
 export interface RunningProxy {

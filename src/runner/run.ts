@@ -2,7 +2,7 @@
 import { constants } from 'node:os';
 import type { Logger } from '../lib/log.ts';
 import { WeftError, messageOf } from '../lib/errors.ts';
-import type { ProxyOptions, RunningProxy } from '../proxy/options.ts';
+import type { LineSink, ProxyOptions, RunningProxy } from '../proxy/options.ts';
 import { ExitCode } from '../cli/exit-codes.ts';
 import { FORWARDED_SIGNALS, forwardSignals, startApp } from './app-process.ts';
 import { describeExit } from './exit-status.ts';
@@ -23,7 +23,7 @@ export interface RunOptions {
   /** How long to wait for the sidecar's certificate and first config. */
   readonly readyTimeoutMs: number;
   /** The sidecar's access log; undefined keeps the sidecar's default (stdout). */
-  readonly accessLog?: NodeJS.WritableStream | null | undefined;
+  readonly accessLog?: LineSink | null | undefined;
   /** Longest route regex the sidecar accepts; undefined keeps the sidecar's default. */
   readonly maxRegexLength?: number | undefined;
 }

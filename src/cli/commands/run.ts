@@ -1,5 +1,6 @@
 // `weft run … -- CMD ARGS…`: flags to RunOptions, the real sidecar plugged in, and the runner's failures turned into CLI errors.
-import { createWriteStream } from 'node:fs';
+import { pino } from 'pino';
+import type { LineSink } from '../../proxy/options.ts';
 import { Option, type Command } from 'commander';
 import { IdentityError } from '../../runner/identity.ts';
 import { RunError, runWorkload } from '../../runner/run.ts';
@@ -93,9 +94,12 @@ Examples:
 }
 
 /** `-` keeps the sidecar's default (stdout); `stderr`, `off`, or a file to append to. */
-export function accessLogStream(dest: string): NodeJS.WritableStream | null | undefined {
+export function accessLogStream(dest: string): LineSink | null | undefined {
   if (dest === '-' || dest === 'stdout') return undefined;
   if (dest === 'stderr') return process.stderr;
   if (dest === 'off' || dest === 'none') return null;
-  return createWriteStream(dest, { flags: 'a' });
+  // Synchronous appends, one per event-loop turn (the access log batches its lines): an fs write
+  // stream would hand every batch to libuv's thread pool, which costs a thread hop per batch and
+  // the pool threads' memory.
+  return pino.destination({ dest, append: true, sync: true });
 }

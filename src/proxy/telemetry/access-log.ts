@@ -4,13 +4,14 @@
  */
 import type { StreamRecord } from '../http/connection-manager.ts';
 import { getHeader } from '../http/message.ts';
+import type { LineSink } from '../options.ts';
 
 export class AccessLog {
-  #out: NodeJS.WritableStream;
+  #out: LineSink;
   #buf = '';
   #scheduled = false;
 
-  constructor(out: NodeJS.WritableStream) {
+  constructor(out: LineSink) {
     this.#out = out;
   }
 
