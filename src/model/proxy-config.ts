@@ -18,6 +18,8 @@ export interface ProxyConfig {
   readonly clusters: readonly Cluster[];
   /** What the inbound listener enforces before handing a request to the local app. */
   readonly inbound: InboundConfig;
+  /** Local rate limit of the outbound listener (requests this workload sends), if any. */
+  readonly outboundRateLimit?: LocalRateLimit;
 }
 
 export interface NodeInfo {
@@ -48,6 +50,62 @@ export interface Route {
   /** OR across entries; an empty list matches every request. */
   readonly match: readonly RouteMatch[];
   readonly action: RouteAction;
+  /**
+   * Whole-request timeout in ms, from the request's start until the response is complete
+   * (Envoy's route timeout; Istio's http[].timeout). Absent: none (Istio's default).
+   */
+  readonly timeoutMs?: number;
+  /** Absent: no retries at all (the compiler fills in Istio's default policy when the VS gives none). */
+  readonly retry?: RetryPolicy;
+  readonly fault?: FaultPolicy;
+  /** Copies of each request sent to other clusters, answers discarded (Istio's mirror / mirrors). */
+  readonly mirrors?: readonly MirrorPolicy[];
+}
+
+/** Envoy's retry_on conditions (x-envoy-retry-on), gRPC ones included for when gRPC lands. */
+export const RETRY_CONDITIONS = [
+  '5xx',
+  'gateway-error',
+  'reset',
+  'connect-failure',
+  'refused-stream',
+  'retriable-4xx',
+  'retriable-status-codes',
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+  'unavailable',
+] as const;
+export type RetryCondition = (typeof RETRY_CONDITIONS)[number];
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (Istio's `attempts`). */
+  readonly maxRetries: number;
+  /** Per-attempt timeout in ms; absent: each attempt is bounded only by the route timeout. */
+  readonly perTryTimeoutMs?: number;
+  readonly retryOn: readonly RetryCondition[];
+  /** Statuses retried under 'retriable-status-codes'. */
+  readonly retriableStatusCodes: readonly number[];
+  /** Jittered exponential backoff between attempts (Envoy: base 25 ms, max 10 × base). */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  /** A retry prefers an endpoint not tried yet (Envoy's previous_hosts predicate, which Istio sets). */
+  readonly avoidPreviousHosts: boolean;
+}
+
+export interface FaultPolicy {
+  /** Delay a share of requests before forwarding them (flag DI). */
+  readonly delay?: { readonly fixedDelayMs: number; readonly percent: number };
+  /** Answer a share of requests locally with a status instead of forwarding them (flag FI); never retried. */
+  readonly abort?: { readonly httpStatus?: number; readonly grpcStatus?: string; readonly percent: number };
+}
+
+export interface MirrorPolicy {
+  /** Name of a cluster in ProxyConfig.clusters; the copy's Host gets "-shadow" appended, as Envoy does. */
+  readonly cluster: string;
+  /** Share of requests mirrored, 0–100 (may be fractional). */
+  readonly percent: number;
 }
 
 /** AND across the fields that are present. */
@@ -110,6 +168,54 @@ export interface Cluster {
   /** How the sidecar talks to the endpoints: always mTLS to peer sidecars in this issue. */
   readonly transport: 'ISTIO_MUTUAL';
   readonly endpoints: readonly Endpoint[];
+  /** Envoy's circuit-breaker thresholds and pool settings (DestinationRule connectionPool); absent: Istio's defaults. */
+  readonly connectionPool?: ConnectionPoolPolicy;
+  /** Absent: no outlier detection. */
+  readonly outlierDetection?: OutlierPolicy;
+}
+
+export interface ConnectionPoolPolicy {
+  /** Connections to all endpoints of the cluster together (tcp.maxConnections). */
+  readonly maxConnections: number;
+  readonly connectTimeoutMs: number;
+  /** Requests waiting for a connection (http.http1MaxPendingRequests). */
+  readonly maxPendingRequests: number;
+  /** Requests in flight to the cluster (http.http2MaxRequests, Envoy's max_requests). */
+  readonly maxRequests: number;
+  /** A connection is closed after this many requests; 0 = unlimited. */
+  readonly maxRequestsPerConnection: number;
+  /** Retries in flight to the cluster (http.maxRetries). */
+  readonly maxRetries: number;
+  /** An idle upstream connection is closed after this long (http.idleTimeout). */
+  readonly idleTimeoutMs: number;
+}
+
+export interface OutlierPolicy {
+  /** Eject after this many consecutive 5xx (or local failures); 0 = off. */
+  readonly consecutive5xxErrors: number;
+  /** Eject after this many consecutive 502/503/504 (or local failures); 0 = off. */
+  readonly consecutiveGatewayErrors: number;
+  /** How often ejections are reviewed. */
+  readonly intervalMs: number;
+  /** An endpoint's ejection lasts this × the number of times it has been ejected. */
+  readonly baseEjectionTimeMs: number;
+  /** At most this share of the cluster's endpoints is ejected at once. */
+  readonly maxEjectionPercent: number;
+  /** Below this share of healthy endpoints, ejections are ignored (panic: use all endpoints). */
+  readonly minHealthPercent: number;
+}
+
+/** Envoy's local_ratelimit token bucket. */
+export interface LocalRateLimit {
+  readonly maxTokens: number;
+  readonly tokensPerFill: number;
+  readonly fillIntervalMs: number;
+  /** Share of requests the limit is evaluated for (filter_enabled), 0–100. */
+  readonly enabledPercent: number;
+  /** Share of limited requests actually refused (filter_enforced), 0–100; the rest only counted. */
+  readonly enforcedPercent: number;
+  /** Added to every response the limit refuses (response_headers_to_add), lower-case names. */
+  readonly responseHeaders: readonly (readonly [string, string])[];
 }
 
 export interface Endpoint {
@@ -126,4 +232,6 @@ export interface Endpoint {
 export interface InboundConfig {
   /** Service ports this workload serves (the ports callers use), for logs and metrics. */
   readonly ports: readonly number[];
+  /** Local rate limit on requests to this workload, if any. */
+  readonly rateLimit?: LocalRateLimit;
 }

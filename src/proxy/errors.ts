@@ -7,6 +7,8 @@ import { WeftError } from '../lib/errors.ts';
 export abstract class ProxyError extends WeftError {
   abstract readonly status: number;
   abstract readonly flag: string;
+  /** Extra response fields of the local reply (flat [name, value, …], lower-case names). */
+  readonly headers: readonly string[] = [];
 }
 
 /** No virtual host or route matched the request (Envoy NR → 404). */
@@ -63,4 +65,44 @@ export class NotReadyError extends ProxyError {
   readonly status = 503;
   readonly flag = 'NC';
   constructor() { super('WEFT_PROXY_NOT_READY', 'the sidecar has not received its configuration yet'); }
+}
+
+/** The route timeout (or an attempt's per-try timeout, once no retry is left) expired (Envoy UT → 504). */
+export class UpstreamTimeoutError extends ProxyError {
+  readonly status = 504;
+  readonly flag = 'UT';
+  constructor(timeoutMs: number, what = 'upstream request timeout') {
+    super('WEFT_UPSTREAM_TIMEOUT', `${what} after ${timeoutMs} ms`);
+  }
+}
+
+/** A circuit-breaker threshold of the cluster is reached (Envoy UO → 503, with x-envoy-overloaded). */
+export class OverflowError extends ProxyError {
+  readonly status = 503;
+  readonly flag = 'UO';
+  override readonly headers = ['x-envoy-overloaded', 'true'];
+  constructor(cluster: string, limit: string) {
+    super('WEFT_UPSTREAM_OVERFLOW', `upstream overflow: ${limit} of cluster ${cluster} reached (circuit breaker)`);
+  }
+}
+
+/** The local rate limit refused the request (Envoy RL → 429). */
+export class RateLimitedError extends ProxyError {
+  readonly status = 429;
+  readonly flag = 'RL';
+  override readonly headers: readonly string[];
+  constructor(headers: readonly string[] = []) {
+    super('WEFT_RATE_LIMITED', 'local_rate_limited');
+    this.headers = headers;
+  }
+}
+
+/** Fault injection answered the request itself (Envoy FI); never retried. */
+export class FaultAbortError extends ProxyError {
+  readonly status: number;
+  readonly flag = 'FI';
+  constructor(status: number) {
+    super('WEFT_FAULT_ABORT', 'fault filter abort');
+    this.status = status;
+  }
 }

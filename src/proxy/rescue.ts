@@ -36,19 +36,16 @@ export function createRescue(proxyId: () => string, onBug: (err: unknown, info: 
       flag = 'DPE';
       details = `internal error: ${messageOf(err)}`;
     }
-    info.responseFlags = flag;
+    info.responseFlags = info.responseFlags === '' ? flag : `${info.responseFlags},${flag}`;
     info.responseDetails = details;
     const text = `${details}\n`;
-    return {
-      status,
-      reason: reasonPhrase(status),
-      headers: [
-        'content-type', 'text/plain; charset=utf-8',
-        'server', 'weft',
-        'x-weft-proxy', proxyId(),
-        'x-weft-response-flags', flag,
-      ],
-      body: Body.of(text),
-    };
+    const headers = [
+      'content-type', 'text/plain; charset=utf-8',
+      'server', 'weft',
+      'x-weft-proxy', proxyId(),
+      'x-weft-response-flags', info.responseFlags,
+    ];
+    if (pe !== null && pe.headers.length > 0) headers.push(...pe.headers);
+    return { status, reason: reasonPhrase(status), headers, body: Body.of(text) };
   };
 }
