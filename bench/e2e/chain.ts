@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { spawnPinned, AsyncLineSource, firstJsonLine, type PinnedChild } from '../lib/child.ts';
 import { requestOnce, type Target } from '../lib/loadgen.ts';
 
-export type ChainName = 'direct' | 'weft' | 'haproxy';
+export type ChainName = 'direct' | 'weft' | 'weft-resilience' | 'haproxy';
 
 export interface MeteredProcess {
   /** "sidecar A (outbound)", "haproxy B (inbound, mTLS)", … */

@@ -122,3 +122,13 @@ test('the profile part lists each sidecar with its CPU time, its top functions a
   assert.match(text, /^\| 500\.0 \| 4\.2 \| `src\/proxy\/http\/codec-h1\.ts` \|$/m);
   assert.match(text, /- No profile from sidecar B/);
 });
+
+test('issue 3: the resilience chain passes within 10 % throughput and 0.1 ms median of the core', async () => {
+  const { judgeResilience } = await import('./report.ts');
+  const base = { maxRps: 5000, p50Us: 400 } as Parameters<typeof judgeResilience>[0];
+  const ok = judgeResilience(base, { ...base, maxRps: 4600, p50Us: 480 });
+  assert.deepEqual(ok.map((r) => r.pass), [true, true]);
+  const bad = judgeResilience(base, { ...base, maxRps: 4400, p50Us: 520 });
+  assert.deepEqual(bad.map((r) => r.pass), [false, false]);
+  assert.equal(bad[0]!.cost, '12.0 %');
+});

@@ -3,12 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseOptions } from './run.ts';
 
-test('defaults follow issue 2: 5 rounds, 1000 req/s for 15 s, 10 s at 64 connections, all chains in order', () => {
+test('defaults follow issue 2: 5 rounds, 1000 req/s for 15 s, 10 s at 64 connections, all chains in order (issue 3 adds weft-resilience)', () => {
   const o = parseOptions([]);
   assert.notEqual(o, 'help');
   if (o === 'help') return;
   assert.deepEqual([o.rounds, o.rate, o.fixedMs, o.maxMs, o.connections], [5, 1000, 15_000, 10_000, 64]);
-  assert.deepEqual(o.chains, ['direct', 'weft', 'haproxy']);
+  assert.deepEqual(o.chains, ['direct', 'weft', 'weft-resilience', 'haproxy']);
   assert.deepEqual([o.maxTool, o.accessLog, o.launcher, o.profile, o.boost, o.write], ['wrk', 'devnull', 'auto', false, true, true]);
 });
 

@@ -32,12 +32,12 @@ import { parseWrkOutput, wrkArgs } from '../lib/wrk.ts';
 import { CLIENT_CPU, SERVER_CPU, directChain, firstFailure, startBackend, type Backend, type Chain, type ChainName } from './chain.ts';
 import { aptInstall, ensureHaproxy, startHaproxyChain } from './haproxy-chain.ts';
 import { formatSection, insertSection, summarize, type ChainInfo, type PhaseMeasurement, type Phase, type ProfileReport, type RunInfo } from './report.ts';
-import { detectLauncher, startWeftChain, type LauncherKind } from './weft-chain.ts';
+import { RESILIENCE_YAML, detectLauncher, startWeftChain, type LauncherKind } from './weft-chain.ts';
 import type { AccessLogMode } from './weft-launcher.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RESULTS = join(ROOT, 'bench/RESULTS.md');
-const ALL_CHAINS: readonly ChainName[] = ['direct', 'weft', 'haproxy'];
+const ALL_CHAINS: readonly ChainName[] = ['direct', 'weft', 'weft-resilience', 'haproxy'];
 
 const HELP = `npm run bench [-- OPTIONS]   (or: node bench/e2e/run.ts [OPTIONS])
 
@@ -50,7 +50,7 @@ mTLS → Weft sidecar → backend, (c) the same chain built from HAProxy; writes
   --max-seconds S       duration of each maximum-throughput phase                (default 10)
   --connections N       closed-loop connections for the max phase and warm-up   (default 64)
   --warmup-seconds S    closed-loop warm-up of each chain before round 1         (default 5)
-  --chains LIST         comma-separated subset of direct,weft,haproxy            (default all)
+  --chains LIST         comma-separated subset of direct,weft,weft-resilience,haproxy (default all)
   --max-tool wrk|node   closed-loop generator for the max phase                  (default wrk)
   --access-log MODE     Weft access log: devnull (written to /dev/null) or off   (default devnull)
   --launcher MODE       auto, cli (bin/weft.js) or launcher (bench/e2e/weft-launcher.ts) (default auto)
@@ -401,7 +401,12 @@ async function main(argv: readonly string[]): Promise<number> {
       if (name === 'direct') side.chains.push(directChain(backend.port));
       else if (name === 'haproxy') side.chains.push(await startHaproxyChain(workDir, backend.port, boost));
       else {
-        side.chains.push(await startWeftChain({ root: ROOT, workDir, backendPort: backend.port, launcher: launcherChoice.kind, accessLog: o.accessLog, boost }));
+        side.chains.push(await startWeftChain({
+          root: ROOT, workDir, backendPort: backend.port, launcher: launcherChoice.kind, accessLog: o.accessLog, boost,
+          ...(name === 'weft-resilience'
+            ? { config: { name, yaml: RESILIENCE_YAML, words: 'with a timeout, retries with a per-try timeout, connection-pool limits and outlier detection configured on the backend but never triggered (bench/e2e/weft-chain.ts RESILIENCE_YAML)' } }
+            : {}),
+        }));
       }
     }
     for (const c of side.chains) {

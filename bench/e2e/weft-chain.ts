@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertAlive, freePort, spawnPinned, waitUntil, type PinnedChild } from '../lib/child.ts';
-import { CLIENT_CPU, SERVER_CPU, firstFailure, smokeTest, type Chain } from './chain.ts';
+import { CLIENT_CPU, SERVER_CPU, firstFailure, smokeTest, type Chain, type ChainName } from './chain.ts';
 import type { AccessLogMode, LauncherProxyOptions } from './weft-launcher.ts';
 
 export type LauncherKind = 'cli' | 'launcher';
@@ -18,7 +18,53 @@ export interface WeftChainOptions {
   readonly boost: boolean;
   /** When set, both sidecars run under `node --cpu-prof` and write `<role>.cpuprofile` here on exit. */
   readonly cpuProfDir?: string;
+  /** Istio YAML applied before the sidecars start (the resilience chain), and the chain's name. */
+  readonly config?: { readonly name: ChainName; readonly yaml: string; readonly words: string };
 }
+
+/**
+ * Issue 3's "configured but not triggered" pipeline: a timeout, retries with a per-try timeout,
+ * connection-pool limits and outlier detection on the backend, none of which the benchmark's
+ * traffic ever trips (the backend answers 200 well within the timeouts, the limits are far above
+ * 64 connections).
+ */
+export const RESILIENCE_YAML = `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: backend
+spec:
+  hosts:
+  - backend
+  http:
+  - route:
+    - destination:
+        host: backend
+    timeout: 3s
+    retries:
+      attempts: 3
+      perTryTimeout: 1s
+      retryOn: 5xx,reset,connect-failure,refused-stream
+---
+apiVersion: networking.istio.io/v1beta1
+kind: DestinationRule
+metadata:
+  name: backend
+spec:
+  host: backend
+  trafficPolicy:
+    connectionPool:
+      tcp:
+        maxConnections: 1000
+      http:
+        http1MaxPendingRequests: 1000
+        http2MaxRequests: 1000
+        maxRetries: 100
+    outlierDetection:
+      consecutive5xxErrors: 5
+      interval: 10s
+      baseEjectionTime: 30s
+      maxEjectionPercent: 50
+`;
 
 /** The service port callers use (`http://backend:8080/`). */
 const SERVICE_PORT = 8080;
@@ -112,7 +158,7 @@ export async function startWeftChain(o: WeftChainOptions): Promise<Chain> {
   };
   try {
     const cpPort = await freePort();
-    const stateDir = join(o.workDir, o.cpuProfDir === undefined ? 'weft-state' : 'weft-state-profile');
+    const stateDir = join(o.workDir, `${o.config?.name ?? 'weft'}-state${o.cpuProfDir === undefined ? '' : '-profile'}`);
     const cpArgs = o.launcher === 'cli'
       ? [join(o.root, 'bin/weft.js'), 'control-plane', '--state-dir', stateDir, '--port', String(cpPort)]
       : [join(o.root, 'bench/e2e/weft-launcher.ts'), 'control-plane', JSON.stringify({ stateDir, port: cpPort })];
@@ -121,6 +167,7 @@ export async function startWeftChain(o: WeftChainOptions): Promise<Chain> {
     started.push(cp);
     const cpUrl = `http://127.0.0.1:${cpPort}`;
     await waitUntil(`the control plane at ${cpUrl}/healthz`, () => { assertAlive(cp); return httpOk(`${cpUrl}/healthz`); }, 20_000);
+    if (o.config !== undefined) await applyYaml(cpUrl, o.config.yaml);
 
     const [aOut, aIn, aAdmin, bOut, bIn, bAdmin] = await Promise.all(Array.from({ length: 6 }, freePort)) as [number, number, number, number, number, number];
     const b = startSidecar(o, cpUrl, { role: 'sidecar-B-backend', service: 'backend', workload: 'backend-bench', appPort: o.backendPort, outboundPort: bOut, inboundPort: bIn, adminPort: bAdmin });
@@ -138,8 +185,8 @@ export async function startWeftChain(o: WeftChainOptions): Promise<Chain> {
 
     const how = o.launcher === 'cli' ? '`weft control-plane` / `weft proxy` (bin/weft.js)' : 'bench/e2e/weft-launcher.ts (startControlPlane / startProxy in a child process)';
     const chain: Chain = {
-      name: 'weft',
-      description: `client → Weft sidecar A (outbound listener, plain HTTP, Host backend:8080) → mTLS → Weft sidecar B (inbound) → backend; started with ${how}; access log ${accessLogWords(o.accessLog)}; control plane on CPU ${CLIENT_CPU}`,
+      name: o.config?.name ?? 'weft',
+      description: `client → Weft sidecar A (outbound listener, plain HTTP, Host backend:8080) → mTLS → Weft sidecar B (inbound) → backend; started with ${how}; access log ${accessLogWords(o.accessLog)}; control plane on CPU ${CLIENT_CPU}${o.config === undefined ? '' : `; ${o.config.words}`}`,
       target: { host: '127.0.0.1', port: aOut, hostHeader: `backend:${SERVICE_PORT}`, path: '/' },
       proxies: [{ role: 'sidecar A (outbound)', pid: a.pid }, { role: 'sidecar B (inbound, mTLS)', pid: b.pid }],
       failure: () => firstFailure(started),
@@ -151,6 +198,18 @@ export async function startWeftChain(o: WeftChainOptions): Promise<Chain> {
     await stop();
     throw err;
   }
+}
+
+/** Applies YAML through the control plane's API, as `weft apply` does; any error aborts the run. */
+async function applyYaml(cpUrl: string, yaml: string): Promise<void> {
+  const res = await fetch(`${cpUrl}/v1/apply`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sources: [{ name: 'bench-resilience.yaml', text: yaml }] }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as { ok?: boolean; errors?: unknown[] };
+  if (!res.ok || body.ok !== true) throw new Error(`applying the resilience config failed: ${res.status} ${JSON.stringify(body.errors ?? body)}`);
 }
 
 export function accessLogWords(mode: AccessLogMode): string {
