@@ -87,7 +87,9 @@ export function checkFieldStatus(loaded: LoadedResource): { readonly errors: rea
   const acceptedWarning = (value: unknown, node: SchemaNode, pattern: string, path: FieldPath, segs: readonly PatternSegment[]): Finding => {
     const set = node.kind === 'leaf' ? [] : setFields(value);
     const fields = set.length === 0 ? '' : ` (${set.join(', ')})`;
-    return { severity: 'warning', pattern, path, message: `${fieldName(segs)}${fields} is accepted but not yet enforced by Weft: it is validated and stored, but does not change traffic yet` };
+    const note = ruleFor(def, pattern).note;
+    const why = note === undefined ? 'it is validated and stored, but does not change traffic yet' : note;
+    return { severity: 'warning', pattern, path, message: `${fieldName(segs)}${fields} is accepted but not yet enforced by Weft: ${why}` };
   };
 
   const visit = (value: unknown, schema: z.ZodType, path: FieldPath, segs: readonly PatternSegment[], depth: number): Visit => {
@@ -102,6 +104,11 @@ export function checkFieldStatus(loaded: LoadedResource): { readonly errors: rea
         return { plain: false, findings: [{ severity: 'warning', pattern, path, message: `${fieldName(segs)}: ${JSON.stringify(value)} is accepted but not yet enforced by Weft${why}` }] };
       }
       return rule.status === 'accepted' ? PLAIN : { plain: false, findings: [] };
+    }
+    // A rejected structure is one error at its top ("routeConfiguration is not supported"), not one per leaf set in it.
+    if (def.fields[pattern]?.status === 'rejected') {
+      const why = rule.note === undefined ? '' : ` (${rule.note})`;
+      return { plain: false, findings: [{ severity: 'error', pattern, path, message: `${fieldName(segs)} is not supported by Weft${why}` }] };
     }
     const children: { value: unknown; visit: Visit; schema: z.ZodType; path: FieldPath; segs: readonly PatternSegment[] }[] = [];
     const child = (v: unknown, s: z.ZodType, p: FieldPath, g: readonly PatternSegment[]): void => {

@@ -1,6 +1,8 @@
 /** Resource: the envelope every Istio-API object shares (apiVersion, kind, metadata, spec), as stored and compiled. */
 import type { VirtualServiceSpec } from './kinds/virtual-service/types.ts';
 import type { DestinationRuleSpec } from './kinds/destination-rule/types.ts';
+import type { EnvoyFilterSpec } from './kinds/envoy-filter/types.ts';
+import type { LocalRateLimitSpec } from './kinds/local-rate-limit/types.ts';
 
 export interface ObjectMeta {
   readonly name: string;
@@ -20,6 +22,9 @@ export interface Resource<K extends string = string, S = unknown> {
 
 export type VirtualService = Resource<'VirtualService', VirtualServiceSpec>;
 export type DestinationRule = Resource<'DestinationRule', DestinationRuleSpec>;
+export type EnvoyFilter = Resource<'EnvoyFilter', EnvoyFilterSpec>;
+/** Weft's own LocalRateLimit kind (weft.dev/v1alpha1); named so as not to clash with the proxy's LocalRateLimit stage config. */
+export type LocalRateLimitPolicy = Resource<'LocalRateLimit', LocalRateLimitSpec>;
 
 /** "<Kind>/<namespace>/<name>": the identity of a resource in the store. */
 export function resourceKey(r: Pick<Resource, 'kind' | 'metadata'>): string {

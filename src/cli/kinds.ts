@@ -22,6 +22,7 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'ServiceEntry', plural: 'serviceentries', group: 'networking.istio.io', shortNames: ['se'], source: 'store' },
   { kind: 'Sidecar', plural: 'sidecars', group: 'networking.istio.io', shortNames: [], source: 'store' },
   { kind: 'EnvoyFilter', plural: 'envoyfilters', group: 'networking.istio.io', shortNames: [], source: 'store' },
+  { kind: 'LocalRateLimit', plural: 'localratelimits', group: 'weft.dev', shortNames: ['lrl'], source: 'store' },
   { kind: 'PeerAuthentication', plural: 'peerauthentications', group: 'security.istio.io', shortNames: ['pa'], source: 'store' },
   { kind: 'AuthorizationPolicy', plural: 'authorizationpolicies', group: 'security.istio.io', shortNames: ['ap'], source: 'store' },
   { kind: 'Telemetry', plural: 'telemetries', group: 'telemetry.istio.io', shortNames: ['telemetry'], source: 'store' },

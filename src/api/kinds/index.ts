@@ -1,17 +1,18 @@
 // The registry of supported kinds: which apiVersion/kind pairs Weft reads, and a clear answer for the others.
 import type { KindDefinition } from './kind.ts';
 import { destinationRuleKind } from './destination-rule/index.ts';
+import { envoyFilterKind } from './envoy-filter/index.ts';
+import { localRateLimitKind } from './local-rate-limit/index.ts';
 import { virtualServiceKind } from './virtual-service/index.ts';
 
 /** Every kind Weft accepts. A new kind is a new folder under kinds/ and one line here. */
-export const KINDS: readonly KindDefinition[] = [virtualServiceKind, destinationRuleKind];
+export const KINDS: readonly KindDefinition[] = [virtualServiceKind, destinationRuleKind, envoyFilterKind, localRateLimitKind];
 
 /** Istio kinds Weft does not read yet, so that their authors learn it is not a typo. */
 const KNOWN_ISTIO_KINDS: Readonly<Record<string, string>> = {
   Gateway: 'networking.istio.io',
   ServiceEntry: 'networking.istio.io',
   Sidecar: 'networking.istio.io',
-  EnvoyFilter: 'networking.istio.io',
   WorkloadEntry: 'networking.istio.io',
   WorkloadGroup: 'networking.istio.io',
   ProxyConfig: 'networking.istio.io',

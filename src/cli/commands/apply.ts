@@ -27,7 +27,7 @@ Examples:
 
 Output:
   virtualservice.networking.istio.io/order-service created      (or configured, unchanged)
-  Warning: canary.yaml:12 spec.http[0].retries: accepted but not yet enforced
+  Warning: canary.yaml:14 spec.http[0].corsPolicy: accepted but not yet enforced
   error: canary.yaml:23:15 spec.http[1].route[1].weight: …      (exit 1, nothing applied)`)
     .action(ctx.action(async (opts: { filename: string[] }, cmd: Command) => {
       const sources = await readSources(opts.filename, ctx.io.stdin);

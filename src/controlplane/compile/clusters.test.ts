@@ -129,3 +129,63 @@ test('a workloadSelector DestinationRule shapes clusters only for the proxies it
   const other = proxyOf(workload('other-1', 'other', 'v1'));
   assert.equal(clustersOf([selected], [], other).get(`outbound|9080||${REV}`)?.lbPolicy, 'LEAST_REQUEST');
 });
+
+test('connectionPool and outlierDetection: service level, its port level, subset level, the subset\'s port level, each replacing whole', () => {
+  const dr = destinationRule('reviews', {
+    host: 'reviews',
+    trafficPolicy: {
+      connectionPool: { tcp: { maxConnections: 10 }, http: { maxRetries: 3 } },
+      outlierDetection: { consecutive5xxErrors: 3 },
+      portLevelSettings: [{ port: { number: 9090 }, connectionPool: { http: { http1MaxPendingRequests: 5 } } }],
+    },
+    subsets: [
+      { name: 'v1', labels: { version: 'v1' } },
+      { name: 'v2', labels: { version: 'v2' }, trafficPolicy: { outlierDetection: { consecutiveGatewayErrors: 2, interval: '1s' } } },
+      {
+        name: 'v3',
+        labels: { version: 'v3' },
+        trafficPolicy: { connectionPool: { tcp: { maxConnections: 1 } }, portLevelSettings: [{ port: { number: 9080 }, outlierDetection: { baseEjectionTime: '5s' } }] },
+      },
+    ],
+  });
+  const c = clustersOf([dr]);
+  const pool = (name: string) => {
+    const p = c.get(name)?.connectionPool;
+    return p && [p.maxConnections, p.maxPendingRequests, p.maxRetries];
+  };
+  const outlier = (name: string) => {
+    const o = c.get(name)?.outlierDetection;
+    return o && [o.consecutive5xxErrors, o.consecutiveGatewayErrors, o.intervalMs, o.baseEjectionTimeMs];
+  };
+  const MAX = 4_294_967_295;
+  assert.deepEqual(pool(`outbound|9080||${REV}`), [10, MAX, 3]);
+  assert.deepEqual(outlier(`outbound|9080||${REV}`), [3, 0, 10_000, 30_000]);
+  // The port-level entry replaces every part: its pool only, and no outlier detection (port-level settings do not inherit).
+  assert.deepEqual(pool(`outbound|9090||${REV}`), [MAX, 5, MAX]);
+  assert.equal(outlier(`outbound|9090||${REV}`), undefined);
+  assert.deepEqual(pool(`outbound|9080|v1|${REV}`), [10, MAX, 3]);
+  assert.deepEqual(pool(`outbound|9090|v1|${REV}`), [MAX, 5, MAX]);
+  // A subset's part replaces the one below it; parts it leaves out come from below.
+  assert.deepEqual(outlier(`outbound|9080|v2|${REV}`), [5, 2, 1000, 30_000]);
+  assert.deepEqual(pool(`outbound|9080|v2|${REV}`), [10, MAX, 3]);
+  assert.deepEqual(outlier(`outbound|9090|v2|${REV}`), [5, 2, 1000, 30_000]);
+  assert.deepEqual(pool(`outbound|9090|v2|${REV}`), [MAX, 5, MAX]);
+  // The subset's own port level replaces everything on that port.
+  assert.deepEqual(outlier(`outbound|9080|v3|${REV}`), [5, 0, 10_000, 5000]);
+  assert.deepEqual(pool(`outbound|9080|v3|${REV}`), [MAX, MAX, MAX]);
+  // On 9090 the service's port-level entry already dropped outlier detection; v3 brings back only a pool.
+  assert.deepEqual(pool(`outbound|9090|v3|${REV}`), [1, MAX, MAX]);
+  assert.equal(outlier(`outbound|9090|v3|${REV}`), undefined);
+});
+
+test('without a DestinationRule every cluster has Istio\'s default pool and no outlier detection; so do mirror-only and unknown clusters', () => {
+  const vs = virtualService('reviews', { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' } }], mirror: { host: 'shadow' } }] });
+  const c = clustersOf([], [vs]);
+  assert.ok(c.has(`outbound|9080||shadow.default.svc.cluster.local`), 'the mirror host has its cluster');
+  for (const cl of c.values()) {
+    assert.equal(cl.connectionPool?.maxConnections, 4_294_967_295, cl.name);
+    assert.equal(cl.connectionPool?.connectTimeoutMs, 10_000, cl.name);
+    assert.equal(cl.outlierDetection, undefined, cl.name);
+  }
+  assert.deepEqual(c.get(`outbound|9080||shadow.default.svc.cluster.local`)?.endpoints, []);
+});

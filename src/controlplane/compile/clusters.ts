@@ -2,7 +2,9 @@
 import { parseServiceFqdn } from '../../api/hosts.ts';
 import type { Cluster } from '../../model/proxy-config.ts';
 import { clusterName, type ClusterKey } from './cluster-key.ts';
+import { convertConnectionPool } from './convert/connection-pool.ts';
 import { convertLoadBalancer } from './convert/load-balancer.ts';
+import { convertOutlierDetection } from './convert/outlier.ts';
 import type { DestinationRuleLookup } from './destination-rules.ts';
 import type { EndpointLookup } from './endpoints.ts';
 import { compareStrings } from './labels.ts';
@@ -17,6 +19,10 @@ export interface ClusterParams {
 }
 
 /**
+ * Policies follow merge.ts's precedence (service level < its port level < subset level < the
+ * subset's port level), so a subset's or port's connectionPool or outlierDetection replaces the one
+ * below it whole, as in Istio.
+ *
  * For each service port: the unsubsetted cluster (every endpoint) and one cluster per subset of the
  * DestinationRule that applies (the endpoints carrying all of the subset's labels). A route may name
  * a host, port or subset that does not exist; it still gets its cluster, with no endpoints, so the
@@ -45,6 +51,7 @@ export function buildClusters({ services, endpoints, destinationRuleFor, referen
     const policy = clusterPolicy(rule?.trafficPolicy, subset?.trafficPolicy, key.port);
     // An unknown subset selects nothing (not everything): routing to it must not leak to other versions.
     const known = target !== undefined && (key.subset === '' || subset !== undefined);
+    const outlierDetection = convertOutlierDetection(policy.outlierDetection);
     clusters.push({
       name,
       service: key.service,
@@ -53,6 +60,9 @@ export function buildClusters({ services, endpoints, destinationRuleFor, referen
       lbPolicy: convertLoadBalancer(policy.loadBalancer),
       transport: 'ISTIO_MUTUAL',
       endpoints: known ? endpoints(target, key.port, subset?.labels) : [],
+      // Always present, as Istio writes circuit-breaker thresholds on every cluster; outlier detection only when configured.
+      connectionPool: convertConnectionPool(policy.connectionPool),
+      ...(outlierDetection === undefined ? {} : { outlierDetection }),
     });
   }
   return clusters.sort((a, b) => compareStrings(a.name, b.name));

@@ -1,6 +1,8 @@
 // Tests of compile() as a whole: the seed's canary, what each proxy receives, node/inbound, determinism.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEFAULT_CONNECTION_POOL } from './convert/connection-pool.ts';
+import { DEFAULT_RETRY_POLICY } from './convert/retry.ts';
 import { compile } from './index.ts';
 import type { CompileInput } from './input.ts';
 import { assertWellFormed, input, proxyOf, resourcesFromYaml, SEED_CANARY_YAML, service, workload } from './test-fixtures.ts';
@@ -31,6 +33,7 @@ test("the seed's canary: user-type beta → v2, everyone else 90/10 v1/v2", () =
       name: 'default/order-service#0',
       match: [{ headers: [{ name: 'user-type', match: { kind: 'exact', value: 'beta' }, invert: false }] }],
       action: { clusters: [{ cluster: `outbound|8080|v2|${ORDER}`, weight: 100 }] },
+      retry: DEFAULT_RETRY_POLICY,
     },
     {
       name: 'default/order-service#1',
@@ -41,6 +44,7 @@ test("the seed's canary: user-type beta → v2, everyone else 90/10 v1/v2", () =
           { cluster: `outbound|8080|v2|${ORDER}`, weight: 10 },
         ],
       },
+      retry: DEFAULT_RETRY_POLICY,
     },
   ]);
 });
@@ -60,6 +64,7 @@ test("the seed's canary: subset clusters hold exactly the endpoints of their ver
     lbPolicy: 'LEAST_REQUEST',
     transport: 'ISTIO_MUTUAL',
     endpoints: undefined,
+    connectionPool: DEFAULT_CONNECTION_POOL,
   });
   assert.deepEqual(v2?.endpoints[0], {
     address: '127.0.0.1',
@@ -80,7 +85,7 @@ test('every proxy receives every service, with one default route where no Virtua
   ]);
   const user = out.virtualHosts.find((v) => v.name.startsWith('user-service'));
   assert.deepEqual(user?.routes, [
-    { name: 'default', match: [], action: { clusters: [{ cluster: 'outbound|8080||user-service.default.svc.cluster.local', weight: 100 }] } },
+    { name: 'default', match: [], action: { clusters: [{ cluster: 'outbound|8080||user-service.default.svc.cluster.local', weight: 100 }] }, retry: DEFAULT_RETRY_POLICY },
   ]);
   // A service with no live workload still has its cluster: the proxy answers 503 UH, not 404 NR.
   assert.deepEqual(out.clusters.find((c) => c.service.startsWith('payment-service'))?.endpoints, []);

@@ -6,6 +6,7 @@ import { indexEndpoints } from './endpoints.ts';
 import { buildInbound } from './inbound.ts';
 import type { CompileInput } from './input.ts';
 import { sortedLabels } from './labels.ts';
+import { buildRateLimits } from './rate-limit.ts';
 import { buildRouteTable } from './routes.ts';
 import { indexServices } from './services.ts';
 import { indexVirtualServices } from './virtual-services.ts';
@@ -18,7 +19,8 @@ export type CompiledConfig = Omit<ProxyConfig, 'version'>;
  * workloads come in; the push layer hashes the result into the config version.
  *
  * Builders run in a fixed order: the service view, the route table (virtual hosts, which also
- * records every cluster a route names), then the clusters with their endpoints, then inbound.
+ * records every cluster a route or mirror names), then the clusters with their endpoints, then the
+ * local rate limits, then inbound.
  */
 export function compile(input: CompileInput): CompiledConfig {
   const { proxy, mesh } = input;
@@ -34,6 +36,7 @@ export function compile(input: CompileInput): CompiledConfig {
     destinationRuleFor: indexDestinationRules(input.destinationRules, proxy, mesh.rootNamespace),
     referenced: routeTable.referencedClusters,
   });
+  const rateLimits = buildRateLimits({ envoyFilters: input.envoyFilters, rateLimits: input.rateLimits, proxy, rootNamespace: mesh.rootNamespace });
   return {
     // Spelled out, not spread: the output carries exactly the NodeInfo fields, in a canonical order.
     node: {
@@ -47,6 +50,7 @@ export function compile(input: CompileInput): CompiledConfig {
     trustDomain: mesh.trustDomain,
     virtualHosts: routeTable.virtualHosts,
     clusters,
-    inbound: buildInbound(proxy, input.workloads),
+    inbound: buildInbound(proxy, input.workloads, rateLimits.inbound),
+    ...(rateLimits.outbound === undefined ? {} : { outboundRateLimit: rateLimits.outbound }),
   };
 }

@@ -2,7 +2,7 @@
  * CompileInput: the complete list of what compile() may read. Nothing else (no clock, no I/O, no
  * module state) reaches the compiler, so this value is also a correct cache key for its output.
  */
-import type { VirtualService, DestinationRule } from '../../api/resource.ts';
+import type { DestinationRule, EnvoyFilter, LocalRateLimitPolicy, VirtualService } from '../../api/resource.ts';
 import type { NodeInfo } from '../../model/proxy-config.ts';
 import type { WorkloadRegistration } from '../../model/control-protocol.ts';
 
@@ -31,6 +31,10 @@ export interface CompileInput {
   readonly proxy: NodeInfo;
   readonly virtualServices: readonly VirtualService[];
   readonly destinationRules: readonly DestinationRule[];
+  /** Istio EnvoyFilters (only local rate limit patches pass validation). */
+  readonly envoyFilters: readonly EnvoyFilter[];
+  /** Weft's own LocalRateLimit resources. */
+  readonly rateLimits: readonly LocalRateLimitPolicy[];
   readonly services: readonly ServiceEntryRecord[];
   readonly workloads: readonly Workload[];
   readonly mesh: MeshConfig;

@@ -144,3 +144,39 @@ test('a wildcard VirtualService host routes every service under it', () => {
   const out = compile(input({ proxy: caller, services, virtualServices: [vs] }));
   assert.deepEqual(out.virtualHosts.map((v) => v.routes[0]?.name), ['default/all#0', 'default/all#0', 'default/all#0', 'default/all#0']);
 });
+
+test('a route carries its timeout, retry policy, fault and mirrors; a fault does not remove the timeout or retries (as in Istio)', () => {
+  const vs = web({
+    http: [{
+      route: [{ destination: { host: 'web' } }],
+      timeout: '3s',
+      retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx' },
+      fault: { abort: { httpStatus: 503, percentage: { value: 5 } } },
+      mirrors: [{ destination: { host: 'api' }, percentage: { value: 50 } }],
+    }],
+  });
+  const { routes, clusters } = routesOf([vs]);
+  const r = routes[0]!;
+  assert.equal(r.timeoutMs, 3000);
+  assert.deepEqual([r.retry?.maxRetries, r.retry?.perTryTimeoutMs, r.retry?.retryOn], [3, 1000, ['5xx']]);
+  assert.deepEqual(r.fault, { abort: { httpStatus: 503, percent: 5 } });
+  // The mirror resolves like a destination: api's only port, since api lacks port 80.
+  assert.deepEqual(r.mirrors, [{ cluster: 'outbound|8080||api.default.svc.cluster.local', percent: 50 }]);
+  assert.ok(clusters.some((c) => c.name === 'outbound|8080||api.default.svc.cluster.local'));
+});
+
+test('routes without retries get Istio\'s default policy; the default route too; attempts 0 removes it', () => {
+  const vs = web({ http: [{ match: [{ uri: { prefix: '/a' } }], route: [{ destination: { host: 'web' } }] }, { route: [{ destination: { host: 'web' } }], retries: { attempts: 0 } }] });
+  const { routes } = routesOf([vs]);
+  assert.deepEqual(routes.map((r) => r.retry?.maxRetries), [2, undefined]);
+  assert.deepEqual(routes.map((r) => r.timeoutMs), [undefined, undefined]);
+  const fallback = routesOf([]).routes;
+  assert.deepEqual(fallback.map((r) => [r.name, r.retry?.maxRetries, r.retry?.retriableStatusCodes]), [['default', 2, [503]]]);
+});
+
+test('a mirror to an unknown host gets an empty cluster, so the mirror never names a missing cluster', () => {
+  const vs = web({ http: [{ route: [{ destination: { host: 'web' } }], mirror: { host: 'nowhere', subset: 'x' } }] });
+  const { routes, clusters } = routesOf([vs]);
+  assert.deepEqual(routes[0]?.mirrors, [{ cluster: 'outbound|80|x|nowhere.default.svc.cluster.local', percent: 100 }]);
+  assert.deepEqual(clusters.find((c) => c.name === 'outbound|80|x|nowhere.default.svc.cluster.local')?.endpoints, []);
+});

@@ -4,7 +4,11 @@ import type { VirtualService } from '../../api/resource.ts';
 import type { NodeInfo, Route, VirtualHost } from '../../model/proxy-config.ts';
 import { clusterName, type ClusterKey } from './cluster-key.ts';
 import { convertRouteDestinations } from './convert/destination.ts';
+import { convertFault } from './convert/fault.ts';
 import { convertMatch } from './convert/match.ts';
+import { convertMirrors } from './convert/mirror.ts';
+import { convertRetry, DEFAULT_RETRY_POLICY } from './convert/retry.ts';
+import { convertTimeout } from './convert/timeout.ts';
 import { virtualHostDomains, virtualHostName } from './domains.ts';
 import { compareStrings } from './labels.ts';
 import { applicableMatches } from './match-scope.ts';
@@ -64,14 +68,36 @@ function virtualServiceRoutes(
     const matches = applicableMatches(http.match, port, proxy);
     if (matches === null) return;
     const weighted = convertRouteDestinations(http.route, ns, port, services);
-    referenced.push(...weighted.map((w) => w.key));
+    const mirrors = convertMirrors(http, ns, port, services);
+    referenced.push(...weighted.map((w) => w.key), ...mirrors.map((m) => m.key));
     routes.push({
       name: uniqueName(http.name ?? `${ns}/${vs.metadata.name}#${index}`, index, names),
       match: matches.map(convertMatch),
       action: { clusters: weighted.map((w) => ({ cluster: clusterName(w.key), weight: w.weight })) },
+      ...resilience(http),
+      ...(mirrors.length === 0 ? {} : { mirrors: mirrors.map((m) => ({ cluster: clusterName(m.key), percent: m.percent })) }),
     });
   });
   return routes.length > 0 ? routes : undefined;
+}
+
+/**
+ * A route's timeout, retry policy and fault, each left out when it does nothing. Istio programs all
+ * three even when a fault is configured; its docs' warning that "timeouts or retries will not be
+ * enabled when faults are enabled" describes Envoy's filter order, which Weft's proxy keeps: the
+ * fault stage runs before the router, so an injected abort is never retried and an injected delay
+ * passes before the route timeout starts (istio.io, "Virtual service with fault injection and
+ * retry/timeout policies not working as expected").
+ */
+function resilience(http: HTTPRoute): Pick<Route, 'timeoutMs' | 'retry' | 'fault'> {
+  const timeoutMs = convertTimeout(http.timeout);
+  const retry = convertRetry(http.retries);
+  const fault = convertFault(http.fault);
+  return {
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(retry === undefined ? {} : { retry }),
+    ...(fault === undefined ? {} : { fault }),
+  };
 }
 
 /**
@@ -94,5 +120,6 @@ function uniqueName(wanted: string, index: number, taken: Set<string>): string {
 function defaultRoute(service: ServiceView, port: number, referenced: ClusterKey[]): Route {
   const key: ClusterKey = { service: service.fqdn, port, subset: '' };
   referenced.push(key);
-  return { name: DEFAULT_ROUTE_NAME, match: [], action: { clusters: [{ cluster: clusterName(key), weight: 100 }] } };
+  // Istio's BuildDefaultHTTPOutboundRoute: no timeout, the default retry policy.
+  return { name: DEFAULT_ROUTE_NAME, match: [], action: { clusters: [{ cluster: clusterName(key), weight: 100 }] }, retry: DEFAULT_RETRY_POLICY };
 }

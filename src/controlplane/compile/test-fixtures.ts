@@ -1,7 +1,7 @@
 // Test-only builders and a YAML reader for compiler inputs, so each test states only what it is about.
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
-import type { DestinationRule, VirtualService } from '../../api/resource.ts';
+import type { DestinationRule, EnvoyFilter, LocalRateLimitPolicy, VirtualService } from '../../api/resource.ts';
 import type { DestinationRuleSpec } from '../../api/kinds/destination-rule/types.ts';
 import type { VirtualServiceSpec } from '../../api/kinds/virtual-service/types.ts';
 import type { NodeInfo, ProxyConfig } from '../../model/proxy-config.ts';
@@ -51,6 +51,8 @@ export interface InputParts {
   readonly workloads?: readonly Workload[];
   readonly virtualServices?: readonly VirtualService[];
   readonly destinationRules?: readonly DestinationRule[];
+  readonly envoyFilters?: readonly EnvoyFilter[];
+  readonly rateLimits?: readonly LocalRateLimitPolicy[];
 }
 
 export function input(p: InputParts): CompileInput {
@@ -60,6 +62,8 @@ export function input(p: InputParts): CompileInput {
     workloads: p.workloads ?? [],
     virtualServices: p.virtualServices ?? [],
     destinationRules: p.destinationRules ?? [],
+    envoyFilters: p.envoyFilters ?? [],
+    rateLimits: p.rateLimits ?? [],
     mesh: DEFAULT_MESH_CONFIG,
   };
 }
@@ -68,9 +72,9 @@ export function input(p: InputParts): CompileInput {
  * Istio resources from multi-document YAML, trusted as already validated (the api loader's job).
  * Like kubectl, a resource without metadata.namespace lands in "default".
  */
-export function resourcesFromYaml(text: string): { virtualServices: VirtualService[]; destinationRules: DestinationRule[] } {
-  const { virtualServices, destinationRules } = readDocuments(text);
-  return { virtualServices, destinationRules };
+export function resourcesFromYaml(text: string): Resources {
+  const { registry: _registry, ...resources } = readDocuments(text);
+  return resources;
 }
 
 /** The registry document of a compile scenario: everything of CompileInput but the Istio resources. */
@@ -84,11 +88,11 @@ interface RegistryDocument {
 
 /**
  * A whole CompileInput from multi-document YAML: one document without `kind` holds the registry and
- * names the proxy (see RegistryDocument); every other document is a VirtualService or DestinationRule
- * exactly as a user would apply it.
+ * names the proxy (see RegistryDocument); every other document is a VirtualService, DestinationRule,
+ * EnvoyFilter or LocalRateLimit exactly as a user would apply it.
  */
 export function compileInputFromYaml(text: string): CompileInput {
-  const { virtualServices, destinationRules, registry } = readDocuments(text);
+  const { virtualServices, destinationRules, envoyFilters, rateLimits, registry } = readDocuments(text);
   if (registry === undefined) throw new Error('test YAML: no registry document (one without kind, holding proxy/services/workloads)');
   const workloads = registry.workloads ?? [];
   const own = workloads.find((w) => w.name === registry.proxy.workload && w.namespace === registry.proxy.namespace);
@@ -99,13 +103,24 @@ export function compileInputFromYaml(text: string): CompileInput {
     workloads,
     virtualServices,
     destinationRules,
+    envoyFilters,
+    rateLimits,
     mesh: registry.mesh ?? DEFAULT_MESH_CONFIG,
   };
 }
 
-function readDocuments(text: string): { virtualServices: VirtualService[]; destinationRules: DestinationRule[]; registry: RegistryDocument | undefined } {
+export interface Resources {
+  virtualServices: VirtualService[];
+  destinationRules: DestinationRule[];
+  envoyFilters: EnvoyFilter[];
+  rateLimits: LocalRateLimitPolicy[];
+}
+
+function readDocuments(text: string): Resources & { registry: RegistryDocument | undefined } {
   const virtualServices: VirtualService[] = [];
   const destinationRules: DestinationRule[] = [];
+  const envoyFilters: EnvoyFilter[] = [];
+  const rateLimits: LocalRateLimitPolicy[] = [];
   let registry: RegistryDocument | undefined;
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) throw doc.errors[0]!;
@@ -119,9 +134,11 @@ function readDocuments(text: string): { virtualServices: VirtualService[]; desti
     const withNs = { ...r, metadata: { ...r.metadata, namespace: r.metadata?.namespace ?? 'default' } };
     if (r.kind === 'VirtualService') virtualServices.push(withNs as VirtualService);
     else if (r.kind === 'DestinationRule') destinationRules.push(withNs as DestinationRule);
+    else if (r.kind === 'EnvoyFilter') envoyFilters.push(withNs as EnvoyFilter);
+    else if (r.kind === 'LocalRateLimit') rateLimits.push(withNs as LocalRateLimitPolicy);
     else throw new Error(`test YAML: unexpected kind ${r.kind}`);
   }
-  return { virtualServices, destinationRules, registry };
+  return { virtualServices, destinationRules, envoyFilters, rateLimits, registry };
 }
 
 /**
@@ -148,6 +165,11 @@ export function assertWellFormed(config: Omit<ProxyConfig, 'version'>): void {
       assert.ok(r.action.clusters.every((w) => known.has(w.cluster)), `${v.name} ${r.name}: every cluster exists`);
       assert.ok(r.action.clusters.every((w) => Number.isInteger(w.weight) && w.weight >= 0), `${r.name}: weights`);
       assert.ok(r.action.clusters.reduce((s, w) => s + w.weight, 0) > 0, `${r.name}: positive weight sum`);
+      for (const m of r.mirrors ?? []) {
+        assert.ok(known.has(m.cluster), `${v.name} ${r.name}: mirror cluster ${m.cluster} exists`);
+        assert.ok(m.percent > 0 && m.percent <= 100, `${r.name}: mirror percent ${m.percent}`);
+      }
+      if (r.retry !== undefined) assert.ok(r.retry.maxRetries > 0, `${r.name}: a retry policy retries`);
     }
   }
   for (const c of config.clusters) {

@@ -1,5 +1,5 @@
 /** Builds a proxy's CompileInput from the stored resources, the registry snapshot and the proxy's workload, the only things compile() may read. */
-import type { DestinationRule, Resource, VirtualService } from '../../api/resource.ts';
+import type { DestinationRule, EnvoyFilter, LocalRateLimitPolicy, Resource, VirtualService } from '../../api/resource.ts';
 import type { NodeInfo } from '../../model/proxy-config.ts';
 import type { CompileInput, MeshConfig } from '../compile/input.ts';
 import type { RegistrySnapshot } from '../registry/registry.ts';
@@ -12,6 +12,8 @@ export function sharedInput(resources: readonly Resource[], registry: RegistrySn
     // The store holds only what api/ validated, so the kind tells the shape.
     virtualServices: resources.filter((r): r is VirtualService => r.kind === 'VirtualService'),
     destinationRules: resources.filter((r): r is DestinationRule => r.kind === 'DestinationRule'),
+    envoyFilters: resources.filter((r): r is EnvoyFilter => r.kind === 'EnvoyFilter'),
+    rateLimits: resources.filter((r): r is LocalRateLimitPolicy => r.kind === 'LocalRateLimit'),
     services: registry.services,
     workloads: registry.workloads,
     mesh,

@@ -11,12 +11,46 @@ const simpleLb: FieldRule = {
   note: 'PASSTHROUGH balances as LEAST_REQUEST until it is enforced',
 };
 
-/** The load-balancer fields a trafficPolicy (at any of its places) has enforced. */
-function trafficPolicyRules(prefix: string): Record<string, FieldRule> {
+/** Sidecars speak HTTP/1.1 to each other: asking not to upgrade needs nothing from Weft. */
+const h2Upgrade: FieldRule = {
+  status: 'accepted',
+  enforcedWhen: (v) => v === 'DEFAULT' || v === 'DO_NOT_UPGRADE',
+  note: 'sidecars speak HTTP/1.1 to each other until HTTP/2 lands',
+};
+
+/** Without the split, local origin failures count as 5xx: what Weft does. */
+const noSplit: FieldRule = { status: 'accepted', enforcedWhen: (v) => v === false, note: 'local origin failures count as 5xx errors, as when the split is off' };
+
+/** The fields one trafficPolicy (or one of its port-level entries) has enforced. */
+function policyRules(prefix: string): Record<string, FieldRule> {
   return {
     [`${prefix}.loadBalancer.simple`]: simpleLb,
+    [`${prefix}.connectionPool.tcp.maxConnections`]: enforced,
+    [`${prefix}.connectionPool.tcp.connectTimeout`]: enforced,
+    [`${prefix}.connectionPool.tcp.idleTimeout`]: enforced,
+    [`${prefix}.connectionPool.http.http1MaxPendingRequests`]: enforced,
+    [`${prefix}.connectionPool.http.http2MaxRequests`]: enforced,
+    [`${prefix}.connectionPool.http.maxRequestsPerConnection`]: enforced,
+    [`${prefix}.connectionPool.http.maxRetries`]: enforced,
+    [`${prefix}.connectionPool.http.idleTimeout`]: enforced,
+    [`${prefix}.connectionPool.http.h2UpgradePolicy`]: h2Upgrade,
+    [`${prefix}.outlierDetection.splitExternalLocalOriginErrors`]: noSplit,
+    [`${prefix}.outlierDetection.consecutiveGatewayErrors`]: enforced,
+    [`${prefix}.outlierDetection.consecutive5xxErrors`]: enforced,
+    [`${prefix}.outlierDetection.consecutiveErrors`]: enforced,
+    [`${prefix}.outlierDetection.interval`]: enforced,
+    [`${prefix}.outlierDetection.baseEjectionTime`]: enforced,
+    [`${prefix}.outlierDetection.maxEjectionPercent`]: enforced,
+    [`${prefix}.outlierDetection.minHealthPercent`]: enforced,
+  };
+}
+
+/** A trafficPolicy at any of its places: its own fields and its port-level entries (which override them for one port). */
+function trafficPolicyRules(prefix: string): Record<string, FieldRule> {
+  return {
+    ...policyRules(prefix),
     [`${prefix}.portLevelSettings[].port.number`]: enforced,
-    [`${prefix}.portLevelSettings[].loadBalancer.simple`]: simpleLb,
+    ...policyRules(`${prefix}.portLevelSettings[]`),
   };
 }
 

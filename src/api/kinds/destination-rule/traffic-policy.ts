@@ -61,7 +61,7 @@ function validateOutlierDetection(o: OutlierDetection | undefined, path: FieldPa
   checkDuration(o.interval, [...path, 'interval'], report);
   checkNonNegative(o.consecutiveErrors, 'consecutiveErrors', [...path, 'consecutiveErrors'], report);
   if (o.consecutiveErrors !== undefined && o.consecutiveErrors !== 0) {
-    report.warning([...path, 'consecutiveErrors'], 'outlier detection consecutive errors is deprecated, use consecutiveGatewayErrors or consecutive5xxErrors instead');
+    report.warning([...path, 'consecutiveErrors'], 'outlier detection consecutive errors is deprecated, use consecutiveGatewayErrors or consecutive5xxErrors instead (Weft reads it as consecutive5xxErrors when that is not set; see docs/resilience.md)');
   }
   if (o.splitExternalLocalOriginErrors !== true && (o.consecutiveLocalOriginFailures ?? 0) > 0) {
     report.error([...path, 'consecutiveLocalOriginFailures'], 'outlier detection consecutive local origin failures is specified, but split external local origin errors is set to false');

@@ -20,21 +20,28 @@ function expectValid(spec: unknown): void {
 
 const tp = (trafficPolicy: unknown) => ({ host: 'order-service', trafficPolicy });
 
-test('the seed circuit-breaker DestinationRule loads in every apiVersion, with "not yet enforced" warnings', () => {
+test('the seed circuit-breaker DestinationRule loads in every apiVersion; connection pool and outlier detection are enforced', () => {
   const cb = testdata('destination-rule', 'seed-circuit-breaker.yaml');
   for (const version of NETWORKING_VERSIONS) {
     const r = validateBatch([{ name: cb.name, text: cb.text.replace('networking.istio.io/v1beta1', version) }], [], 'apply');
     assert.deepEqual(r.errors, [], `${version}:\n${show(r.errors)}`);
     assert.equal(r.resources[0]?.apiVersion, version);
-    const pool = at(r.warnings, 'spec.trafficPolicy.connectionPool')[0];
-    const outlier = at(r.warnings, 'spec.trafficPolicy.outlierDetection')[0];
-    assert.match(pool?.message ?? '', /connectionPool \(tcp, http\) is accepted but not yet enforced by Weft/);
-    assert.equal(pool?.line, 8);
-    assert.match(outlier?.message ?? '', /outlierDetection \(consecutiveErrors, interval, baseEjectionTime, maxEjectionPercent\) is accepted but not yet enforced/);
-    assert.equal(outlier?.line, 14);
+    assert.deepEqual(at(r.warnings, 'spec.trafficPolicy.connectionPool'), []);
+    assert.deepEqual(at(r.warnings, 'spec.trafficPolicy.outlierDetection'), []);
     // Istio's own deprecation warning for the seed's consecutiveErrors.
     assert.match(at(r.warnings, 'spec.trafficPolicy.outlierDetection.consecutiveErrors')[0]?.message ?? '', /deprecated/);
   }
+});
+
+test('connection pool fields Weft does not act on yet still warn; asking not to upgrade to HTTP/2 does not', () => {
+  const r = check(tp({ connectionPool: { tcp: { maxConnections: 5, tcpKeepalive: { time: '10s' } }, http: { h2UpgradePolicy: 'DO_NOT_UPGRADE', maxConcurrentStreams: 4 } } }));
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.warnings.map((w) => w.path).sort(), ['spec.trafficPolicy.connectionPool.http.maxConcurrentStreams', 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive']);
+  const upgrade = check(tp({ connectionPool: { http: { h2UpgradePolicy: 'UPGRADE' } } }));
+  assert.match(at(upgrade.warnings, 'spec.trafficPolicy.connectionPool.http.h2UpgradePolicy')[0]?.message ?? '', /"UPGRADE" is accepted but not yet enforced/);
+  const split = check(tp({ outlierDetection: { splitExternalLocalOriginErrors: true, consecutiveLocalOriginFailures: 3 } }));
+  assert.deepEqual(split.warnings.map((w) => w.path).sort(), ['spec.trafficPolicy.outlierDetection.consecutiveLocalOriginFailures', 'spec.trafficPolicy.outlierDetection.splitExternalLocalOriginErrors']);
+  assert.deepEqual(check(tp({ outlierDetection: { splitExternalLocalOriginErrors: false } })).warnings, []);
 });
 
 test('host: required and a valid (wildcard) hostname', () => {

@@ -58,6 +58,9 @@ export function validateFault(f: HTTPFaultInjection | undefined, path: FieldPath
     if (kinds.length > 1) report.error([...at, kinds[1]!], `only one of httpStatus, grpcStatus or http2Error may be set (found ${kinds.join(' and ')})`);
     if (kinds.length === 0) report.warning(at, 'abort configured, but error type not set');
     checkHttpStatus(abort.httpStatus, [...at, 'httpStatus'], report);
+    if (abort.percentage === undefined && kinds.length > 0) {
+      report.warning(at, 'abort has no percentage, so it aborts no request (Istio treats an absent percentage as 0%): set percentage.value, e.g. 100 to abort every request');
+    }
     if (abort.grpcStatus !== undefined && !GRPC_STATUSES.has(abort.grpcStatus)) {
       report.error([...at, 'grpcStatus'], `gRPC status "${abort.grpcStatus}" is not supported; use a name such as NOT_FOUND or UNAVAILABLE`);
     }
@@ -72,6 +75,9 @@ export function validateFault(f: HTTPFaultInjection | undefined, path: FieldPath
     checkDuration(delay.fixedDelay, [...at, 'fixedDelay'], report);
     checkDuration(delay.exponentialDelay, [...at, 'exponentialDelay'], report);
     if (delay.percentage !== undefined && delay.percent !== undefined) report.error([...at, 'percent'], 'only one of percentage or the deprecated percent may be set');
+    if (delay.percentage === undefined && delay.percent === undefined && delay.fixedDelay !== undefined) {
+      report.warning(at, 'delay has no percentage, so it delays no request (Istio treats an absent percentage as 0%): set percentage.value, e.g. 100 to delay every request');
+    }
   }
 }
 

@@ -200,3 +200,27 @@ test('rules after a catch-all, and repeated matches, are warned about', () => {
   assert.match(at(warnings, 'spec.http[1].match[0]')[0]?.message ?? '', /match #0 is not used \(duplicate match in rule #0\)/);
   assert.match(at(warnings, 'spec.http[3]')[0]?.message ?? '', /rule "late" not used \(route without matches defined before/);
 });
+
+test('resilience fields: enforced ones draw no warning; a missing fault percentage, unimplemented retry conditions, gRPC aborts and remote localities do', () => {
+  const quiet = check(http({
+    route: ROUTE_TO_ORDER,
+    timeout: '2s',
+    retries: { attempts: 2, perTryTimeout: '500ms', retryOn: '5xx,gateway-error,503,unavailable', backoff: '50ms', retryIgnorePreviousHosts: false, retryRemoteLocalities: false },
+    fault: { delay: { fixedDelay: '1s', percentage: { value: 1 } }, abort: { httpStatus: 500, percentage: { value: 2 } } },
+    mirror: { host: 'order-service', subset: 'v2' },
+    mirrorPercentage: { value: 10 },
+  }));
+  assert.deepEqual(quiet.errors, []);
+  assert.deepEqual(quiet.warnings, [], show(quiet.warnings));
+
+  const noPercent = check(http({ route: ROUTE_TO_ORDER, fault: { abort: { httpStatus: 503 }, delay: { fixedDelay: '1s' } } }));
+  assert.match(at(noPercent.warnings, 'spec.http[0].fault.abort')[0]?.message ?? '', /no percentage, so it aborts no request \(Istio treats an absent percentage as 0%\)/);
+  assert.match(at(noPercent.warnings, 'spec.http[0].fault.delay')[0]?.message ?? '', /no percentage, so it delays no request/);
+  assert.deepEqual(check(http({ route: ROUTE_TO_ORDER, fault: { delay: { fixedDelay: '1s', percent: 5 } } })).warnings.filter((w) => /no percentage/.test(w.message)), []);
+
+  const odd = check(http({ route: ROUTE_TO_ORDER, retries: { attempts: 2, retryOn: '5xx,envoy-ratelimited', retryRemoteLocalities: true }, fault: { abort: { grpcStatus: 'UNAVAILABLE', percentage: { value: 1 } } } }));
+  assert.deepEqual(odd.errors, []);
+  assert.match(at(odd.warnings, 'spec.http[0].retries.retryOn')[0]?.message ?? '', /"5xx,envoy-ratelimited" is accepted but not yet enforced.*envoy-ratelimited/);
+  assert.match(at(odd.warnings, 'spec.http[0].retries.retryRemoteLocalities')[0]?.message ?? '', /no localities/);
+  assert.match(at(odd.warnings, 'spec.http[0].fault.abort.grpcStatus')[0]?.message ?? '', /no gRPC/);
+});
