@@ -106,3 +106,10 @@ export class FaultAbortError extends ProxyError {
     this.status = status;
   }
 }
+
+/** The downstream closed before the response: the attempt is abandoned (Envoy DC; no one reads the reply). */
+export class DownstreamGoneError extends ProxyError {
+  readonly status = 499;
+  readonly flag = 'DC';
+  constructor() { super('WEFT_DOWNSTREAM_GONE', 'the downstream connection closed before the response'); }
+}

@@ -27,14 +27,19 @@ import { createRescue } from './rescue.ts';
 import { AccessLog } from './telemetry/access-log.ts';
 import { CertificateManager } from './transport/certificates.ts';
 import { MeshTls } from './transport/tls.ts';
-import { ClusterManager, type ClusterRuntime } from './upstream/cluster-manager.ts';
-import { createBalancer } from './upstream/balancer/balancer.ts';
+import { ClusterManager, singleEndpointCluster } from './upstream/cluster-manager.ts';
 import { EndpointPool } from './upstream/pool.ts';
 
-/** Pool idle timeouts: below the peer's idle timeouts, so the pool closes first (no reuse race). */
+/**
+ * Pool idle timeouts, below the idle timeouts of what is at the other end so the pool closes
+ * first (no reuse race). Peers: a cluster's DestinationRule idleTimeout (Istio's default 1 h) is
+ * capped at PEER_POOL_IDLE_MS, which with the sweeper's slack (¼) stays far below the peer
+ * sidecar's DOWNSTREAM_IDLE_MS. The app: below Node's default keepAliveTimeout (5 s).
+ */
 const PEER_POOL_IDLE_MS = 60_000;
 const APP_POOL_IDLE_MS = 4_000;
 const DOWNSTREAM_IDLE_MS = 300_000;
+/** Istio's default tcp.connectTimeout; a cluster's connectionPool may set another. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
@@ -67,12 +72,13 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
 
   // 2. Upstreams: peers over mTLS (identity checked per endpoint), the local app over plain TCP.
   const clusters = new ClusterManager(
-    (ep) => () => meshTls.connect(ep.address, ep.port, ep.identity, CONNECT_TIMEOUT_MS),
-    { idleTimeoutMs: PEER_POOL_IDLE_MS },
+    (ep, connectTimeoutMs) => () => meshTls.connect(ep.address, ep.port, ep.identity, connectTimeoutMs),
+    { idleTimeoutMs: PEER_POOL_IDLE_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS },
   );
   const appPool = new EndpointPool(`127.0.0.1:${opts.appPort}`, () => connectTcp('127.0.0.1', opts.appPort, CONNECT_TIMEOUT_MS), { idleTimeoutMs: APP_POOL_IDLE_MS });
-  const appCluster: ClusterRuntime = { name: `inbound|${opts.servicePort}||`, lbPolicy: 'ROUND_ROBIN', members: [appPool], balancer: createBalancer('ROUND_ROBIN') };
-  const state = new ConfigState(clusters, { maxRegexLength: opts.maxRegexLength ?? DEFAULT_ROUTE_LIMITS.maxRegexLength });
+  const appCluster = singleEndpointCluster(`inbound|${opts.servicePort}||`, appPool);
+  const inbound = inboundService(appCluster, () => spiffeId);
+  const state = new ConfigState(clusters, { maxRegexLength: opts.maxRegexLength ?? DEFAULT_ROUTE_LIMITS.maxRegexLength }, { inbound });
 
   const rescue = createRescue(() => id, (err, info) => logger.error({ err: messageOf(err), stack: (err as Error)?.stack, requestId: info.requestId }, 'internal error while serving a request'));
   const common = {
@@ -80,11 +86,10 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     onStreamEnd: accessLog === null ? () => {} : (r: Parameters<ConnectionManagerConfig['onStreamEnd']>[0]) => accessLog.record(r),
     idleTimeoutMs: DOWNSTREAM_IDLE_MS,
   };
-  const inbound = inboundService(appCluster, () => spiffeId);
 
   // 3. Listeners.
   const out = await startOutboundListener(host, opts.outboundPort ?? 0, { ...common, direction: 'outbound', service: () => state.outbound });
-  const inb = await startInboundListener(host, opts.inboundPort ?? 0, meshTls, { ...common, direction: 'inbound', service: () => inbound }, logger);
+  const inb = await startInboundListener(host, opts.inboundPort ?? 0, meshTls, { ...common, direction: 'inbound', service: () => state.inbound }, logger);
   const outboundPort = (out.server.address() as AddressInfo).port;
   const inboundPort = (inb.server.address() as AddressInfo).port;
 

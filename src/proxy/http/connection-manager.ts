@@ -348,7 +348,14 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
     const s = this.#stream;
     if (s === null) return;
     if (!s.requestDone) s.request.body.fail(new Error('downstream closed the connection'));
-    if (!s.responseStarted) s.request.info.responseFlags ||= 'DC';
+    const info = s.request.info;
+    if (!s.responseDone) {
+      // Envoy resets the upstream stream when the downstream goes away: the app (or the peer
+      // sidecar) sees its request cancelled instead of working for nobody, and no retry follows.
+      info.downstreamGone = true;
+      info.upstreamConnection?.destroy();
+    }
+    if (!s.responseStarted) info.responseFlags ||= 'DC';
     if (!s.responseDone) {
       s.response?.cancel();
       this.#end(s);

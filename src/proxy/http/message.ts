@@ -48,6 +48,10 @@ export interface StreamInfo {
   /** Monotonic time the first response byte was ready (for upstream service time). */
   upstreamStartMono: number;
   upstreamEndMono: number;
+  /** Set when the downstream connection closed before the response was complete: nothing more is worth sending upstream. */
+  downstreamGone: boolean;
+  /** The upstream connection of the attempt in flight (set by forward), closed if the downstream goes away first. */
+  upstreamConnection: { destroy(): void } | null;
 }
 
 export type Service = (req: HttpRequest) => Promise<HttpResponse>;
@@ -69,6 +73,8 @@ export function newStreamInfo(direction: 'outbound' | 'inbound', remote: string)
     responseCode: 0,
     upstreamStartMono: 0,
     upstreamEndMono: 0,
+    downstreamGone: false,
+    upstreamConnection: null,
   };
 }
 

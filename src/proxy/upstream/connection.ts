@@ -37,6 +37,8 @@ export class UpstreamConnection implements ParserHandler<ResponseHead> {
   readonly endpoint: string;
   /** Requests this connection has carried (0 while on its first). */
   served = 0;
+  /** Set by the pool while a request holds this connection (the cluster's `requests` count includes it). */
+  attached = false;
   #owner: ConnectionOwner;
   #parser: ResponseParser;
   #exchange: Exchange | null = null;
