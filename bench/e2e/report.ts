@@ -165,15 +165,51 @@ export interface ResilienceRow {
   readonly cost: string;
   readonly target: string;
   readonly pass: boolean;
+  /** The paired figures behind `cost`, one per round in which both chains ran this phase. */
+  readonly perRound: string;
 }
 
-/** Issue 3's bar: with retries, timeouts, pool limits and outlier detection configured but not triggered, within 10 % of the core's throughput and 0.1 ms of its median. */
-export function judgeResilience(core: ChainSummary, resilient: ChainSummary): ResilienceRow[] {
-  const lost = 1 - resilient.maxRps / core.maxRps;
-  const addedMs = (resilient.p50Us - core.p50Us) / 1000;
+/**
+ * The same phase of two chains, paired by round: `f(b, a)` for each round in which both ran it.
+ * Rounds are interleaved, so the two members of a pair shared the machine's load of that moment;
+ * a median of these pairs is not swayed by a round that was slow for both (or by which chain
+ * happened to draw the quiet rounds), as a difference of the two chains' medians is.
+ */
+export function pairedByRound(all: readonly PhaseMeasurement[], a: ChainName, b: ChainName, phase: Phase, f: (b: PhaseMeasurement, a: PhaseMeasurement) => number): { readonly round: number; readonly value: number }[] {
+  const first = new Map(all.filter((m) => m.chain === a && m.phase === phase).map((m) => [m.round, m]));
+  return all
+    .filter((m) => m.chain === b && m.phase === phase && first.has(m.round))
+    .map((m) => ({ round: m.round, value: f(m, first.get(m.round)!) }))
+    .sort((x, y) => x.round - y.round);
+}
+
+/**
+ * Issue 3's bar: with retries, timeouts, pool limits and outlier detection configured but not
+ * triggered, within 10 % of the core's throughput and 0.1 ms of its median latency. Judged on
+ * pairs from the same round: the median over rounds of (resilient ÷ core) maximum throughput, and
+ * the median over rounds of (resilient − core) p50 at the fixed rate. The chains' own medians are
+ * shown beside it. No pair (a chain not measured): NaN, which fails.
+ */
+export function judgeResilience(core: ChainSummary, resilient: ChainSummary, all: readonly PhaseMeasurement[]): ResilienceRow[] {
+  const a = core.info.name;
+  const b = resilient.info.name;
+  const ratios = pairedByRound(all, a, b, 'max', (r, c) => r.throughput / c.throughput);
+  const diffs = pairedByRound(all, a, b, 'fixed', (r, c) => r.latency.p50Us - c.latency.p50Us);
+  const lost = 1 - median(ratios.map((x) => x.value));
+  const addedMs = median(diffs.map((x) => x.value)) / 1000;
+  const list = (xs: readonly { readonly round: number; readonly value: number }[], show: (v: number) => string): string =>
+    xs.length === 0 ? 'none' : xs.map((x) => `${x.round}: ${show(x.value)}`).join(', ');
   return [
-    { what: 'maximum throughput', core: `${fmt(core.maxRps)} req/s`, resilient: `${fmt(resilient.maxRps)} req/s`, cost: `${fmt(lost * 100, 1)} %`, target: '≤ 10 %', pass: lost <= 0.10 },
-    { what: 'p50 latency at the fixed rate', core: `${ms(core.p50Us)} ms`, resilient: `${ms(resilient.p50Us)} ms`, cost: `${fmt(addedMs, 2)} ms`, target: '≤ 0.10 ms', pass: addedMs <= 0.1 },
+    {
+      what: 'maximum throughput', core: `${fmt(core.maxRps)} req/s`, resilient: `${fmt(resilient.maxRps)} req/s`,
+      cost: `${fmt(lost * 100, 1)} %`, target: '≤ 10 %', pass: !Number.isNaN(lost) && lost <= 0.10,
+      perRound: `${b} ÷ ${a} maximum throughput by round: ${list(ratios, (v) => fmt(v, 3))}`,
+    },
+    {
+      what: 'p50 latency at the fixed rate', core: `${ms(core.p50Us)} ms`, resilient: `${ms(resilient.p50Us)} ms`,
+      cost: `${fmt(addedMs, 2)} ms`, target: '≤ 0.10 ms', pass: !Number.isNaN(addedMs) && addedMs <= 0.1,
+      perRound: `${b} − ${a} p50 at the fixed rate by round (ms): ${list(diffs, (v) => fmt(v / 1000, 3))}`,
+    },
   ];
 }
 
@@ -237,10 +273,13 @@ export function formatSection(run: RunInfo, summaries: readonly ChainSummary[], 
   const resilient = summaries.find((s) => s.info.name === 'weft-resilience');
   if (weft !== undefined && resilient !== undefined) {
     out.push('### Issue 3: resilience configured but not triggered, against the core pipeline', '');
-    out.push('| | weft (core) | weft-resilience | cost | target | result |', '|---|--:|--:|--:|--:|---|');
-    for (const r of judgeResilience(weft, resilient)) {
+    out.push('| | weft (core) | weft-resilience | cost (median of per-round pairs) | target | result |', '|---|--:|--:|--:|--:|---|');
+    const rows = judgeResilience(weft, resilient, all);
+    for (const r of rows) {
       out.push(`| ${r.what} | ${r.core} | ${r.resilient} | ${r.cost} | ${r.target} | ${r.pass ? 'PASS' : 'FAIL'} |`);
     }
+    out.push('', 'The two chains run in the same rounds, one after the other, so each round gives a pair measured under the same load from the rest of the machine. The cost is judged on those pairs: 1 − the median of the per-round throughput ratios, and the median of the per-round p50 differences. The first two columns are each chain\'s own median, for reference.', '');
+    for (const r of rows) out.push(`- ${r.perRound}.`);
     out.push('');
   }
 

@@ -32,7 +32,7 @@ import { parseWrkOutput, wrkArgs } from '../lib/wrk.ts';
 import { CLIENT_CPU, SERVER_CPU, directChain, firstFailure, startBackend, type Backend, type Chain, type ChainName } from './chain.ts';
 import { aptInstall, ensureHaproxy, startHaproxyChain } from './haproxy-chain.ts';
 import { formatSection, insertSection, summarize, type ChainInfo, type PhaseMeasurement, type Phase, type ProfileReport, type RunInfo } from './report.ts';
-import { RESILIENCE_YAML, detectLauncher, startWeftChain, type LauncherKind } from './weft-chain.ts';
+import { RESILIENCE_YAML, detectLauncher, startWeftChain, type LauncherKind, type WeftChainOptions } from './weft-chain.ts';
 import type { AccessLogMode } from './weft-launcher.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -54,8 +54,9 @@ mTLS → Weft sidecar → backend, (c) the same chain built from HAProxy; writes
   --max-tool wrk|node   closed-loop generator for the max phase                  (default wrk)
   --access-log MODE     Weft access log: devnull (written to /dev/null) or off   (default devnull)
   --launcher MODE       auto, cli (bin/weft.js) or launcher (bench/e2e/weft-launcher.ts) (default auto)
-  --profile             afterwards, run the Weft chain again under --cpu-prof and add a
-                        top-20 self-time summary per sidecar (profiles kept in bench/out/)
+  --profile             afterwards, run each Weft chain measured (weft, weft-resilience)
+                        again under --cpu-prof and add a top-20 self-time summary per
+                        sidecar (profiles kept in bench/out/)
   --profile-seconds S   length of each profiled phase (fixed rate, then max)      (default 10)
   --no-boost            do not raise the benchmark processes' CPU priority
   --no-write            print the results section but leave bench/RESULTS.md alone
@@ -315,12 +316,20 @@ function commandLine(argv: readonly string[]): string {
   return process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args === '' ? '' : ` -- ${args}`}` : `node bench/e2e/run.ts${args === '' ? '' : ` ${args}`}`;
 }
 
-async function profileWeft(o: Options, workDir: string, backend: Backend, launcher: LauncherKind): Promise<ProfileReport> {
+/** The Istio config a Weft chain starts with: issue 3's policies for weft-resilience, none for the core chain. */
+function chainConfig(name: ChainName): { readonly config?: NonNullable<WeftChainOptions['config']> } {
+  return name === 'weft-resilience'
+    ? { config: { name, yaml: RESILIENCE_YAML, words: 'with a timeout, retries with a per-try timeout, connection-pool limits and outlier detection configured on the backend but never triggered (bench/e2e/weft-chain.ts RESILIENCE_YAML)' } }
+    : {};
+}
+
+/** Profiles one Weft chain (`weft`, or `weft-resilience` with its config); the resilient chain's sidecar roles are prefixed with its name. */
+async function profileWeft(o: Options, workDir: string, backend: Backend, launcher: LauncherKind, chainName: 'weft' | 'weft-resilience' = 'weft'): Promise<ProfileReport> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const dir = join(ROOT, 'bench/out', `profile-${stamp}`);
+  const dir = join(ROOT, 'bench/out', `profile-${stamp}${chainName === 'weft' ? '' : `-${chainName}`}`);
   mkdirSync(dir, { recursive: true });
-  progress(`profile: starting the Weft chain under --cpu-prof (profiles in ${dir})`);
-  const chain = await startWeftChain({ root: ROOT, workDir, backendPort: backend.port, launcher, accessLog: o.accessLog, boost: o.boost, cpuProfDir: dir });
+  progress(`profile: starting the ${chainName} chain under --cpu-prof (profiles in ${dir})`);
+  const chain = await startWeftChain({ root: ROOT, workDir, backendPort: backend.port, launcher, accessLog: o.accessLog, boost: o.boost, cpuProfDir: dir, ...chainConfig(chainName) });
   const side = new ServerSide(backend);
   side.chains.push(chain);
   /** Only samples taken while load ran count: not start-up (module loading, type stripping), warm-up or drain. */
@@ -345,9 +354,9 @@ async function profileWeft(o: Options, workDir: string, backend: Backend, launch
     const file = join(dir, `${name}.cpuprofile`);
     if (!existsSync(file)) { missing.push(`${role} (${file})`); return; }
     const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-    perProxy.push({ role, file: file.slice(ROOT.length + 1), summary: summarizeProfile(profile, ROOT, 20, windows), cpuMs: cpuEach[i]! });
+    perProxy.push({ role: chainName === 'weft' ? role : `${chainName}: ${role}`, file: file.slice(ROOT.length + 1), summary: summarizeProfile(profile, ROOT, 20, windows), cpuMs: cpuEach[i]! });
   });
-  const how = `A separate run of the Weft chain (not the one measured above), each sidecar under \`node --cpu-prof\`: ${Math.min(o.warmupMs, 3_000) / 1000} s warm-up, ${o.profileMs / 1000} s at ${o.rate} req/s, then ${o.profileMs / 1000} s at maximum throughput; only the samples of those two loaded phases are counted (not start-up, warm-up or shutdown). Self time = samples on top of the stack; "(garbage collector)" is V8's GC, "(program)" native code outside JS (libuv, syscalls, OpenSSL called from C++).`;
+  const how = `A separate run of each profiled Weft chain (not the one measured above; one chain at a time), each sidecar under \`node --cpu-prof\`: ${Math.min(o.warmupMs, 3_000) / 1000} s warm-up, ${o.profileMs / 1000} s at ${o.rate} req/s, then ${o.profileMs / 1000} s at maximum throughput; only the samples of those two loaded phases are counted (not start-up, warm-up or shutdown). Self time = samples on top of the stack; "(garbage collector)" is V8's GC, "(program)" native code outside JS (libuv, syscalls, OpenSSL called from C++).`;
   return { how, perProxy, missing };
 }
 
@@ -403,9 +412,7 @@ async function main(argv: readonly string[]): Promise<number> {
       else {
         side.chains.push(await startWeftChain({
           root: ROOT, workDir, backendPort: backend.port, launcher: launcherChoice.kind, accessLog: o.accessLog, boost,
-          ...(name === 'weft-resilience'
-            ? { config: { name, yaml: RESILIENCE_YAML, words: 'with a timeout, retries with a per-try timeout, connection-pool limits and outlier detection configured on the backend but never triggered (bench/e2e/weft-chain.ts RESILIENCE_YAML)' } }
-            : {}),
+          ...chainConfig(name),
         }));
       }
     }
@@ -430,11 +437,17 @@ async function main(argv: readonly string[]): Promise<number> {
         }
       }
     }
-    if (o.profile && o.chains.includes('weft') && !dead.has('weft')) {
-      const weft = side.chains.find((c) => c.name === 'weft')!;
-      await weft.stop();
-      side.chains.splice(side.chains.indexOf(weft), 1);
-      profile = await profileWeft(o, workDir, backend, launcherChoice.kind);
+    const profiled = (['weft', 'weft-resilience'] as const).filter((n) => o.profile && o.chains.includes(n) && !dead.has(n));
+    if (profiled.length > 0) {
+      // The measured Weft chains stop first, so that each profiled run has the servers' CPU to itself.
+      for (const n of profiled) {
+        const c = side.chains.find((x) => x.name === n)!;
+        await c.stop();
+        side.chains.splice(side.chains.indexOf(c), 1);
+      }
+      const reports: ProfileReport[] = [];
+      for (const n of profiled) reports.push(await profileWeft(o, workDir, backend, launcherChoice.kind, n));
+      profile = { how: reports[0]!.how, perProxy: reports.flatMap((r) => r.perProxy), missing: reports.flatMap((r) => r.missing) };
     }
   } finally {
     for (const c of side.chains) await c.stop();

@@ -24,6 +24,7 @@ import type { MirrorPolicy } from '../../model/proxy-config.ts';
 import { Body } from '../http/body.ts';
 import { newStreamInfo, type HttpRequest, type HttpResponse } from '../http/message.ts';
 import { UpstreamTimeoutError } from '../errors.ts';
+import { AbortHandle } from '../upstream/abort-handle.ts';
 import { Deadlines } from './deadlines.ts';
 import { drawPercent } from './fault.ts';
 import type { Attempt, RouteCall, RouteLayer, RouteService } from './route-call.ts';
@@ -96,7 +97,7 @@ export function mirrorLayer<T>(mirrors: readonly MirrorPolicy[], routeTimeoutMs:
       return;
     }
     inFlight++;
-    const ctrl = new AbortController();
+    const ctrl = new AbortHandle();
     let body: Body | null = null;
     let finished = false;
     const finish = (err: unknown): void => {

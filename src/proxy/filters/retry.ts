@@ -40,7 +40,8 @@ import type { Body } from '../http/body.ts';
 import { getHeader, setHeader, type HttpResponse } from '../http/message.ts';
 import { UpstreamConnectError, UpstreamProtocolError, UpstreamResetError, UpstreamTimeoutError } from '../errors.ts';
 import type { ForwardOptions } from '../upstream/forward.ts';
-import { Deadlines } from './deadlines.ts';
+import { AbortHandle } from '../upstream/abort-handle.ts';
+import { Deadlines, type DeadlineTarget } from './deadlines.ts';
 import { addResponseFlag, attemptRequest, whenRequestComplete, type Abortable, type Attempt, type RouteCall, type RouteService } from './route-call.ts';
 
 /** The cluster's retry budget: Envoy's retries() resource (circuit breaker maxRetries). */
@@ -146,6 +147,42 @@ export function dropBody(b: Body): void {
 
 const NO_OPTIONS: ForwardOptions = {};
 
+/**
+ * One attempt's abort handle, which is also the target of its per-try deadline: a route with a
+ * timeout or per-try timeout makes one per attempt, so it carries what the attempt's closures
+ * used to (AbortHandle says why it is not an AbortController).
+ */
+class AttemptControl extends AbortHandle implements DeadlineTarget {
+  /** The attempt's outcome is known: the per-try timeout no longer applies. */
+  #settled = false;
+  /** The per-try timeout aborted this attempt (retried as a reset). */
+  perTryFired = false;
+  #timer: Timer | null = null;
+  readonly #perTryMs: number;
+
+  constructor(perTryMs: number) {
+    super();
+    this.#perTryMs = perTryMs;
+  }
+
+  startPerTry(deadlines: Deadlines): void {
+    if (!this.#settled) this.#timer = deadlines.start(this);
+  }
+
+  settle(): void {
+    this.#settled = true;
+    this.#timer?.cancel();
+    this.#timer = null;
+  }
+
+  onDeadline(): void {
+    this.#timer = null;
+    if (this.#settled) return;
+    this.perTryFired = true;
+    this.abort(new UpstreamTimeoutError(this.#perTryMs, 'upstream per-try timeout'));
+  }
+}
+
 /** The retry stage over the attempt function: the innermost stage of a route with a retry policy. */
 export function retryService<T>(policy: RetryPolicy, attempt: Attempt<T>, deps: RetryDeps<T>): RouteService<T> {
   const { clock, random, budget, isRefusedStream } = deps;
@@ -188,24 +225,15 @@ export function retryService<T>(policy: RetryPolicy, attempt: Attempt<T>, deps: 
         const areq = attemptRequest(call, n === 1);
         let res: HttpResponse | null = null;
         let err: unknown = null;
-        let perTryFired = false;
-        const ctrl = call.abortable || perTryMs > 0 ? new AbortController() : null;
-        let timer: Timer | null = null;
-        let settled = false;
+        // An attempt needs an abort handle only when something can fire into it: the route
+        // timeout (call.abortable) or its own per-try timeout.
+        const ctrl = call.abortable || perTry !== null ? new AttemptControl(perTryMs) : null;
         if (ctrl !== null) {
           call.inFlight = ctrl;
           if (perTry !== null) {
-            whenRequestComplete(call, () => {
-              if (settled) return;
-              timer = perTry.start({
-                onDeadline: () => {
-                  timer = null;
-                  if (settled) return;
-                  perTryFired = true;
-                  ctrl.abort(new UpstreamTimeoutError(perTryMs, 'upstream per-try timeout'));
-                },
-              });
-            });
+            // A bodiless request is complete now: start at once (whenRequestComplete would need a closure).
+            if (call.replay === null) ctrl.startPerTry(perTry);
+            else whenRequestComplete(call, () => ctrl.startPerTry(perTry));
           }
         }
         try {
@@ -213,9 +241,10 @@ export function retryService<T>(policy: RetryPolicy, attempt: Attempt<T>, deps: 
         } catch (e) {
           err = e;
         } finally {
-          settled = true;
-          if (timer !== null) (timer as Timer).cancel();
-          if (call.inFlight === ctrl) call.inFlight = null;
+          if (ctrl !== null) {
+            ctrl.settle();
+            if (call.inFlight === ctrl) call.inFlight = null;
+          }
         }
         if (budgetHeld) {
           budgetHeld = false;
@@ -225,7 +254,7 @@ export function retryService<T>(policy: RetryPolicy, attempt: Attempt<T>, deps: 
           res?.body.cancel();
           throw call.expired;
         }
-        const would = res !== null ? retryOn.response(res) : retryOn.reset(perTryFired ? 'reset' : resetKindOf(err, isRefusedStream));
+        const would = res !== null ? retryOn.response(res) : retryOn.reset(ctrl?.perTryFired === true ? 'reset' : resetKindOf(err, isRefusedStream));
         // Nobody waits for an answer any more: never retry for a caller that went away.
         if (!would || !replayable(call) || info.downstreamGone) return answer(res, err);
         if (left === 0) {
@@ -257,9 +286,9 @@ export function retryService<T>(policy: RetryPolicy, attempt: Attempt<T>, deps: 
   };
 }
 
-function optionsFor(ctrl: AbortController | null, exclude: ReadonlySet<string> | undefined): ForwardOptions {
+function optionsFor(ctrl: AttemptControl | null, exclude: ReadonlySet<string> | undefined): ForwardOptions {
   if (ctrl === null) return exclude === undefined ? NO_OPTIONS : { exclude };
-  return exclude === undefined ? { signal: ctrl.signal } : { signal: ctrl.signal, exclude };
+  return exclude === undefined ? { signal: ctrl } : { signal: ctrl, exclude };
 }
 
 /** Whether another attempt can carry the whole request body. */

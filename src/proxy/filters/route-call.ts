@@ -6,7 +6,7 @@
  *   router ─ picks the cluster ─▶ RouteCall { req, target }
  *     ─▶ fault ─▶ body stage ─▶ mirror ─▶ timeout ─▶ retry ─▶ attempt(target, req, { signal, exclude })
  *                 (sets replay)            (sets abortable;    (sets inFlight to each attempt's
- *                                           fires expired)      AbortController, or to its back-off wait)
+ *                                           fires expired)      abort handle, or to its back-off wait)
  *
  * A stage is a RouteLayer: built once per route and config version, run per request.
  */
@@ -27,7 +27,7 @@ export interface RouteCall<T> {
   /** Set by the timeout stage: each attempt must carry an abort signal the route timeout can fire. */
   abortable: boolean;
   /**
-   * What the route timeout aborts: the AbortController of the attempt in flight, or the retry
+   * What the route timeout aborts: the abort handle (AbortHandle) of the attempt in flight, or the retry
    * stage's back-off wait; null when nothing is waiting or nothing can be aborted.
    */
   inFlight: Abortable | null;
@@ -35,7 +35,7 @@ export interface RouteCall<T> {
   expired: Error | null;
 }
 
-/** An AbortController, or anything else that stops a wait with a reason. */
+/** An attempt's AbortHandle (or an AbortController), or anything else that stops a wait with a reason. */
 export interface Abortable {
   abort(reason: Error): void;
 }

@@ -23,6 +23,7 @@ import type { Logger } from '../../lib/log.ts';
 import type { Route } from '../../model/proxy-config.ts';
 import type { HttpRequest, HttpResponse } from '../http/message.ts';
 import { ReplayBody } from '../http/replay-body.ts';
+import { AbortHandle } from '../upstream/abort-handle.ts';
 import type { ForwardOptions } from '../upstream/forward.ts';
 import { faultLayer } from './fault.ts';
 import { mirrorLayer } from './mirror.ts';
@@ -85,9 +86,9 @@ function singleAttempt<T>(attempt: Attempt<T>): RouteService<T> {
     const req = attemptRequest(call, true);
     if (!call.abortable) return attempt(call.target, req, NO_OPTIONS);
     if (call.expired !== null) return Promise.reject(call.expired);
-    const ctrl = new AbortController();
+    const ctrl = new AbortHandle();
     call.inFlight = ctrl;
-    return attempt(call.target, req, { signal: ctrl.signal });
+    return attempt(call.target, req, { signal: ctrl });
   };
 }
 
