@@ -1,7 +1,8 @@
-// A real sidecar's inbound port admits only mutual TLS with a mesh certificate: plaintext, a certificate from another CA and no certificate are refused; mesh clients get through, and it keeps serving.
+// Under PeerAuthentication STRICT (the seed's policy, applied first: Istio's default is PERMISSIVE) a real sidecar's inbound port admits only mutual TLS with a mesh certificate: plaintext, a certificate from another CA and no certificate are refused; mesh clients get through, and it keeps serving.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +11,8 @@ import { CertificateAuthority } from '../../src/controlplane/ca/index.ts';
 import type { CertificateResponse } from '../../src/model/control-protocol.ts';
 import { createCsr, generateWorkloadKey } from '../../src/proxy/transport/csr.ts';
 import { checkServerSpiffeId } from '../../src/proxy/transport/identity.ts';
-import { call } from '../controlplane/harness.ts';
 import { Mesh, NODE, USER_SERVICE_APP, waitUntil, type Workload } from './harness/mesh.ts';
+import { SEED_FIXTURES, applyFiles, waitForConfig } from './harness/traffic.ts';
 
 const SERVER_ID = 'spiffe://cluster.local/ns/default/sa/user-service';
 const CLIENT_ID = 'spiffe://cluster.local/ns/default/sa/order-service';
@@ -34,6 +35,21 @@ let rogueDir: string;
 /** The reason the sidecar logged when it refused the foreign-CA client. */
 let foreignRefusal = '';
 
+/** One HTTPS POST of `body` as JSON with a bearer token, verifying the control plane with `ca`; a fresh connection. */
+function postJson(url: string, body: unknown, token: string, ca: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = request(url, { method: 'POST', ca, agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 /** A key made here and a certificate for `spiffeId` signed by `sign`: exactly what a sidecar does, by hand. */
 async function certificateFor(spiffeId: string, sign: (csr: string) => Promise<CertificateResponse>): Promise<ClientCert & { root: string }> {
   const key = generateWorkloadKey();
@@ -45,10 +61,17 @@ before(async () => {
   mesh = await Mesh.start();
   server = await mesh.run({ service: 'user-service', version: 'v1', command: [NODE, USER_SERVICE_APP], appReady: /user-service v1 listening/ });
   inboundPort = server.ports.inbound;
+  // The seed's PeerAuthentication STRICT for namespace default (test/e2e/peer-authentication.test.ts covers the other modes).
+  await applyFiles(mesh, join(SEED_FIXTURES, 'peer-authentication.yaml'));
+  await waitForConfig(server, 'PeerAuthentication STRICT on its inbound port', (c) => c.inbound.mtls?.mode === 'STRICT');
   const signed = await certificateFor(CLIENT_ID, async (csr) => {
-    const r = await call(mesh.url, 'POST', '/v1/certificates', { csr });
+    // What a sidecar does (issue 4): a join token for its identity, then the CSR over HTTPS verified with the mesh root.
+    const minted = await mesh.weft(['token', 'create', '--service-account', 'order-service', '--ttl', '5m', '-o', 'json']);
+    assert.equal(minted.code, 0, minted.stderr);
+    const { token } = JSON.parse(minted.stdout) as { token: string };
+    const r = await postJson(`${mesh.url}/v1/certificates`, { csr }, token, await readFile(join(mesh.stateDir, 'root-cert.pem'), 'utf8'));
     assert.equal(r.status, 200, r.text);
-    return r.json as CertificateResponse;
+    return JSON.parse(r.text) as CertificateResponse;
   });
   meshRoot = signed.root;
   meshClient = { key: signed.key, cert: signed.cert };

@@ -45,3 +45,10 @@ export class CaConfigError extends WeftError {
     super('WEFT_CA_CONFIG', message, options);
   }
 }
+
+/** WEFT_CA_PLUGIN_INVALID: the plug-in CA directory (`--ca-dir`, Istio's cacerts layout) cannot be used; the message names the file and the reason. */
+export class PluginCaError extends WeftError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WEFT_CA_PLUGIN_INVALID', message, options);
+  }
+}

@@ -24,13 +24,18 @@ export interface RootCa {
   readonly cert: x509.X509Certificate;
   /** Non-extractable: once loaded, the key is used only through WebCrypto. */
   readonly signingKey: webcrypto.CryptoKey;
-  readonly signingAlgorithm: { readonly name: 'ECDSA'; readonly hash: 'SHA-256' | 'SHA-384' };
+  readonly signingAlgorithm: SigningAlgorithm;
   readonly notAfter: number;
   /** The root's subject key identifier (hex), copied into each leaf's authorityKeyIdentifier. */
   readonly keyId: string;
   /** SHA-256 fingerprint, colon-separated hex, for logs (what `openssl x509 -fingerprint -sha256` prints). */
   readonly fingerprint256: string;
 }
+
+/** ECDSA for roots Weft creates; RSA PKCS#1 v1.5 too for a plug-in CA (Istio's sample certificates are RSA). */
+export type SigningAlgorithm =
+  | { readonly name: 'ECDSA'; readonly hash: 'SHA-256' | 'SHA-384' }
+  | { readonly name: 'RSASSA-PKCS1-v1_5'; readonly hash: 'SHA-256' };
 
 const CURVES: Readonly<Record<string, { readonly namedCurve: 'P-256' | 'P-384'; readonly hash: 'SHA-256' | 'SHA-384' }>> = {
   prime256v1: { namedCurve: 'P-256', hash: 'SHA-256' },
@@ -119,28 +124,34 @@ export async function createRootPems(opts: { readonly trustDomain: string; reado
 
 /**
  * Checks a root certificate and its PKCS#8 key and makes them ready to sign. `source` names
- * where they came from, for error messages. Shared by the created/loaded root and, later,
- * a root the user provides.
+ * where they came from and `what` the certificate is called (default "root"), for error
+ * messages. Shared by the created/loaded root and the plug-in CA's signing certificate
+ * (plugin.ts, which alone allows RSA keys: Istio's sample CA is RSA).
  */
-export async function parseRoot(certPem: string, keyPem: string, opts: { readonly now: number; readonly source: string }): Promise<RootCa> {
+export async function parseRoot(
+  certPem: string,
+  keyPem: string,
+  opts: { readonly now: number; readonly source: string; readonly what?: string; readonly allowRsa?: boolean },
+): Promise<RootCa> {
   const { source } = opts;
+  const what = opts.what ?? 'root';
   let nodeCert: X509Certificate;
   let cert: x509.X509Certificate;
   try {
     nodeCert = new X509Certificate(certPem);
     cert = new x509.X509Certificate(certPem);
   } catch (err) {
-    throw new RootInvalidError(`${source}: the root certificate is not a PEM X.509 certificate (${messageOf(err)})`, { cause: err });
+    throw new RootInvalidError(`${source}: the ${what} certificate is not a PEM X.509 certificate (${messageOf(err)})`, { cause: err });
   }
-  if (!nodeCert.ca) throw new RootInvalidError(`${source}: the root certificate is not a CA certificate (basicConstraints CA:true is missing)`);
+  if (!nodeCert.ca) throw new RootInvalidError(`${source}: the ${what} certificate is not a CA certificate (basicConstraints CA:true is missing)`);
   const keyUsage = cert.getExtension(x509.KeyUsagesExtension);
   if (keyUsage !== null && (keyUsage.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
-    throw new RootInvalidError(`${source}: the root certificate's keyUsage does not allow keyCertSign`);
+    throw new RootInvalidError(`${source}: the ${what} certificate's keyUsage does not allow keyCertSign`);
   }
   if (nodeCert.validToDate.getTime() <= opts.now) {
     throw new RootInvalidError(
-      `${source}: the root certificate expired on ${nodeCert.validToDate.toISOString()}; move both root files away to create a new root ` +
-        '(every sidecar then needs a new certificate)',
+      `${source}: the ${what} certificate expired on ${nodeCert.validToDate.toISOString()}` +
+        (opts.what === undefined ? '; move both root files away to create a new root (every sidecar then needs a new certificate)' : ''),
     );
   }
 
@@ -148,21 +159,13 @@ export async function parseRoot(certPem: string, keyPem: string, opts: { readonl
   try {
     key = createPrivateKey(keyPem);
   } catch (err) {
-    throw new RootInvalidError(`${source}: the root key is not a PEM private key (${messageOf(err)})`, { cause: err });
+    throw new RootInvalidError(`${source}: the ${what} key is not a PEM private key (${messageOf(err)})`, { cause: err });
   }
-  const curve = key.asymmetricKeyType === 'ec' ? CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''] : undefined;
-  if (curve === undefined) throw new RootInvalidError(`${source}: the root key must be ECDSA P-256 or P-384`);
   const spki = (k: KeyObject): Buffer => k.export({ type: 'spki', format: 'der' });
   if (!spki(createPublicKey(key)).equals(spki(nodeCert.publicKey))) {
-    throw new RootInvalidError(`${source}: the root key does not belong to the root certificate`);
+    throw new RootInvalidError(`${source}: the ${what} key does not belong to the ${what} certificate`);
   }
-  const signingKey = await crypto.subtle.importKey(
-    'pkcs8',
-    key.export({ type: 'pkcs8', format: 'der' }),
-    { name: 'ECDSA', namedCurve: curve.namedCurve },
-    false,
-    ['sign'],
-  );
+  const { signingKey, signingAlgorithm } = await importSigningKey(key, source, what, opts.allowRsa === true);
   const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension);
   const keyId = ski?.keyId ?? (await x509.SubjectKeyIdentifierExtension.create(cert.publicKey, false, crypto)).keyId;
   return {
@@ -170,10 +173,28 @@ export async function parseRoot(certPem: string, keyPem: string, opts: { readonl
     cert,
     keyId,
     signingKey,
-    signingAlgorithm: { name: 'ECDSA', hash: curve.hash },
+    signingAlgorithm,
     notAfter: nodeCert.validToDate.getTime(),
     fingerprint256: nodeCert.fingerprint256,
   };
+}
+
+/** Imports a CA private key for signing only (non-extractable): ECDSA P-256/P-384, or RSA 2048–4096 when `allowRsa`. */
+async function importSigningKey(key: KeyObject, source: string, what: string, allowRsa: boolean): Promise<{ signingKey: webcrypto.CryptoKey; signingAlgorithm: SigningAlgorithm }> {
+  if (key.asymmetricKeyType === 'ec') {
+    const curve = CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''];
+    if (curve !== undefined) {
+      const signingKey = await crypto.subtle.importKey('pkcs8', key.export({ type: 'pkcs8', format: 'der' }), { name: 'ECDSA', namedCurve: curve.namedCurve }, false, ['sign']);
+      return { signingKey, signingAlgorithm: { name: 'ECDSA', hash: curve.hash } };
+    }
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (allowRsa && key.asymmetricKeyType === 'rsa' && bits >= 2048 && bits <= 4096) {
+    const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+    const signingKey = await crypto.subtle.importKey('pkcs8', key.export({ type: 'pkcs8', format: 'der' }), alg, false, ['sign']);
+    return { signingKey, signingAlgorithm: alg };
+  }
+  throw new RootInvalidError(`${source}: the ${what} key must be ECDSA P-256 or P-384${allowRsa ? ' or RSA 2048–4096' : ''}`);
 }
 
 /**

@@ -18,6 +18,11 @@ export const DEFAULT_TTL_MS = DAY_MS;
  * than the lifetime.
  */
 export const MIN_TTL_MS = MINUTE_MS;
+/**
+ * Shortest configured default (`--workload-cert-ttl`): seconds are for tests of rotation. A CA
+ * configured below MIN_TTL_MS lets requests ask for as little as its default.
+ */
+export const MIN_DEFAULT_TTL_MS = 2_000;
 /** Bound on the CA's configured default; Istio caps workload certificates at 90 days too. */
 export const MAX_DEFAULT_TTL_MS = 90 * DAY_MS;
 
@@ -61,7 +66,8 @@ export function grantedTtl(requested: unknown, defaultTtlMs: number): number {
   if (typeof requested !== 'number' || !Number.isFinite(requested)) {
     throw new BadTtlError(`ttlMs must be a number of milliseconds, got ${JSON.stringify(requested)}`);
   }
-  if (requested < MIN_TTL_MS) throw new BadTtlError(`ttlMs ${requested} is below the minimum of ${MIN_TTL_MS} ms (1 minute)`);
+  const min = Math.min(MIN_TTL_MS, defaultTtlMs);
+  if (requested < min) throw new BadTtlError(`ttlMs ${requested} is below the minimum of ${min} ms`);
   return Math.min(Math.floor(requested), defaultTtlMs);
 }
 

@@ -82,10 +82,33 @@ const LF = 10;
 export interface ParserLimits {
   /** Largest head (request/status line + headers) in bytes; beyond → 431. */
   readonly maxHeadBytes: number;
+  /** Most header fields in a head; beyond → 431. */
   readonly maxHeaderCount: number;
 }
 
-export const DEFAULT_LIMITS: ParserLimits = { maxHeadBytes: 64 * 1024, maxHeaderCount: 200 };
+/**
+ * Envoy's defaults (issue 4): max_request_headers_kb 60 and max_headers_count 100, both answered
+ * with 431 by the connection manager.
+ */
+export const DEFAULT_LIMITS: ParserLimits = { maxHeadBytes: 60 * 1024, maxHeaderCount: 100 };
+
+/**
+ * Chunk extensions are parsed and dropped; their bytes are bounded per message (as Node bounds
+ * them since CVE-2024-22019), so that a body of 1-byte chunks with long extensions cannot make
+ * the proxy read megabytes per byte of body.
+ */
+export const MAX_CHUNK_EXTENSION_BYTES_PER_MESSAGE = 16 * 1024;
+/** Bytes a chunk extension may hold: HTAB, visible ASCII and obs-text (RFC 9112 §7.1.1); no CR, LF, NUL or other controls. */
+const CHUNK_EXT = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** A request target is visible (RFC 9112 §3.2): no controls, spaces or DEL. */
+function invalidTarget(target: string): boolean {
+  if (target.length === 0) return true;
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
 
 /**
  * Incremental parser. `execute(buf)` consumes as much as it can; after each message it stops
@@ -99,6 +122,8 @@ abstract class Parser<H> {
   #pending: Buffer | null = null;
   #remaining = 0;
   #headSearchFrom = 0;
+  /** Chunk-extension and trailer bytes seen in the current message. */
+  #extensionBytes = 0;
 
   constructor(handler: ParserHandler<H>, limits: ParserLimits = DEFAULT_LIMITS) {
     this.handler = handler;
@@ -229,7 +254,12 @@ abstract class Parser<H> {
           let line = buf.toString('latin1', pos, nl - 1);
           pos = nl + 1;
           const semi = line.indexOf(';');
-          if (semi !== -1) line = line.slice(0, semi);
+          if (semi !== -1) {
+            this.#extensionBytes += line.length - semi;
+            if (this.#extensionBytes > MAX_CHUNK_EXTENSION_BYTES_PER_MESSAGE) this.#fail(new HttpParseError('too many chunk extension bytes'));
+            if (!CHUNK_EXT.test(line.slice(semi))) this.#fail(new HttpParseError('invalid chunk extension'));
+            line = line.slice(0, semi);
+          }
           line = line.trimEnd();
           if (line.length === 0 || line.length > 12 || !/^[0-9a-fA-F]+$/.test(line)) {
             this.#fail(new HttpParseError('invalid chunk size'));
@@ -273,6 +303,14 @@ abstract class Parser<H> {
           }
           if (nl === pos || buf[nl - 1] !== CR) this.#fail(new HttpParseError('invalid trailer line'));
           const empty = nl - 1 === pos;
+          // Issue 4: trailers are dropped, but still must be fields (name ":" value), and all of
+          // them together fit the head's size limit.
+          this.#extensionBytes += nl + 1 - pos;
+          if (this.#extensionBytes > this.limits.maxHeadBytes) this.#fail(new HttpParseError('trailers too large', 431));
+          if (!empty) {
+            const colon = buf.indexOf(58 /* : */, pos);
+            if (colon <= pos || colon > nl || !TOKEN.test(buf.toString('latin1', pos, colon))) this.#fail(new HttpParseError('invalid trailer field'));
+          }
           pos = nl + 1;
           if (empty) this.#endMessage();
           break;
@@ -295,6 +333,7 @@ abstract class Parser<H> {
 
   #endMessage(): void {
     this.#state = S.PAUSED;
+    this.#extensionBytes = 0;
     this.handler.onMessageEnd();
   }
 }
@@ -377,20 +416,26 @@ export class RequestParser extends Parser<RequestHead> {
     const target = requestLine.slice(sp1 + 1, sp2);
     const version = requestLine.slice(sp2 + 1);
     if (!METHOD.test(method)) throw new HttpParseError('invalid method');
-    if (target.length === 0 || target.includes(' ') || target.includes('\n')) throw new HttpParseError('invalid request target');
+    if (invalidTarget(target)) throw new HttpParseError('invalid request target');
     let versionMinor: number;
     if (version === 'HTTP/1.1') versionMinor = 1;
     else if (version === 'HTTP/1.0') versionMinor = 0;
     else throw new HttpParseError(`unsupported protocol version "${version.slice(0, 16)}"`, 505);
     const headers = parseFields(lines, 1, this.limits.maxHeaderCount);
     const f = framingOf(headers);
+    // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request is a sign of smuggling; refuse it.
+    if (f.te && versionMinor === 0) throw new HttpParseError('Transfer-Encoding in an HTTP/1.0 request');
     let upgrade = false;
     let expectContinue = false;
+    let hosts = 0;
     for (let i = 0; i < headers.length; i += 2) {
       const n = headers[i]!;
-      if (n === 'upgrade') upgrade = true;
+      if (n === 'host') hosts++;
+      else if (n === 'upgrade') upgrade = true;
       else if (n === 'expect' && headers[i + 1]!.toLowerCase() === '100-continue') expectContinue = true;
     }
+    // RFC 9112 §3.2: more than one Host is a 400 (two proxies could pick different ones).
+    if (hosts > 1) throw new HttpParseError('more than one Host header');
     return {
       method,
       target,

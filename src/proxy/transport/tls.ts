@@ -6,7 +6,8 @@
  */
 import * as tls from 'node:tls';
 import type { Socket } from 'node:net';
-import { checkServerSpiffeId, peerIdentity } from './identity.ts';
+import { peerIdentity } from './identity.ts';
+import { classifyTlsFailure, PeerLog, serverPeerCheck, spiffeRefusal, type Refusal } from './refusal.ts';
 
 export interface WorkloadCertificate {
   readonly keyPem: string;
@@ -21,6 +22,10 @@ export class MeshTls {
   #client: tls.SecureContext | null = null;
   #servers = new Set<tls.Server>();
   #material: WorkloadCertificate | null = null;
+  /** Issue 4 (certificate lifecycle): the last peer certificates accepted, both directions (`/certs` shows them). */
+  readonly peers = new PeerLog();
+  /** Issue 4: hears every outbound handshake refused, with the reason (main.ts logs it). */
+  onOutboundRefused: ((refusal: Refusal, peer: string) => void) | null = null;
 
   constructor(trustDomain: string) {
     this.trustDomain = trustDomain;
@@ -53,7 +58,7 @@ export class MeshTls {
         secureContext,
         rejectUnauthorized: true,
         minVersion: MIN_VERSION,
-        checkServerIdentity: checkServerSpiffeId(expectedIdentity),
+        checkServerIdentity: serverPeerCheck(expectedIdentity, this.trustDomain, (cert) => this.peers.record('outbound', cert)),
       });
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
@@ -68,10 +73,19 @@ export class MeshTls {
       const onError = (err: Error): void => {
         clearTimeout(timer);
         socket.destroy();
+        this.#reportOutbound(err, `${host}:${port}`);
         reject(err);
       };
       socket.once('error', onError);
     });
+  }
+
+  /** Verification failures and peer alerts are refusals worth a log line; refused/reset connections are the pool's business. */
+  #reportOutbound(err: Error, peer: string): void {
+    const code = (err as { code?: unknown }).code;
+    if (this.onOutboundRefused === null || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT') return;
+    const r = classifyTlsFailure(err);
+    if (r.kind !== 'handshake') this.onOutboundRefused(r, peer);
   }
 
   /**
@@ -90,17 +104,20 @@ export class MeshTls {
     server.on('secureConnection', (socket) => {
       const peer = peerIdentity(socket);
       if (peer === null || peer.id.trustDomain !== this.trustDomain) {
-        onRefused(`peer certificate has no SPIFFE id in trust domain ${this.trustDomain}`, socket.remoteAddress ?? '');
+        const cert = socket.getPeerCertificate();
+        const r = spiffeRefusal(cert.subjectaltname, this.trustDomain) ?? classifyTlsFailure(socket.authorizationError ?? 'peer certificate not authorized');
+        onRefused(r.reason, socket.remoteAddress ?? '');
         socket.destroy();
         return;
       }
+      this.peers.record('inbound', socket.getPeerCertificate());
       onConnection(socket, peer.spiffeId);
     });
     server.on('tlsClientError', (err, socket) => {
       // In TLS 1.3 the client certificate is checked after the handshake; a failed check closes the
       // socket and the error here is a bare "socket hang up". The reason is on the socket.
       const why = (socket as tls.TLSSocket & { authorizationError?: Error | string }).authorizationError;
-      onRefused(why === undefined || why === null ? err.message : String(why), socket.remoteAddress ?? '');
+      onRefused(classifyTlsFailure(why === undefined || why === null ? err : why).reason, socket.remoteAddress ?? '');
       socket.destroy();
     });
     server.on('close', () => this.#servers.delete(server));
