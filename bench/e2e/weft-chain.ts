@@ -1,4 +1,6 @@
 // The Weft chain: a control plane and two sidecars (client's outbound → mTLS → backend's inbound), started through the `weft` CLI when it is there, else through bench/e2e/weft-launcher.ts.
+import { ControlPlaneClient } from '../../src/cli/client.ts';
+import { adminToken, caPem } from '../../src/cli/credentials.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,8 +104,14 @@ function nodeArgs(o: WeftChainOptions, profileName: string): string[] {
   return o.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir, '--cpu-prof-name', `${profileName}.cpuprofile`];
 }
 
-function startSidecar(o: WeftChainOptions, cpUrl: string, s: SidecarSpec): PinnedChild {
-  const env = { ...process.env, WEFT_LOG_LEVEL: 'warn' };
+/** Issue 4: the control plane's credentials, from its state directory (the CLI sidecars find them there themselves). */
+function cpClient(cpUrl: string, stateDir: string): ControlPlaneClient {
+  const env = { ...process.env, WEFT_TOKEN: undefined, WEFT_CA_FILE: undefined };
+  return new ControlPlaneClient(cpUrl, async () => ({ token: await adminToken({ stateDir }, env), caPem: await caPem({ stateDir }, env) }));
+}
+
+async function startSidecar(o: WeftChainOptions, cpUrl: string, stateDir: string, s: SidecarSpec): Promise<PinnedChild> {
+  const env = { ...process.env, WEFT_LOG_LEVEL: 'warn', WEFT_STATE_DIR: stateDir, WEFT_TOKEN: undefined, WEFT_JOIN_TOKEN: undefined, WEFT_CA_FILE: undefined };
   let args: string[];
   if (o.launcher === 'cli') {
     args = [join(o.root, 'bin/weft.js'), 'proxy',
@@ -112,8 +120,11 @@ function startSidecar(o: WeftChainOptions, cpUrl: string, s: SidecarSpec): Pinne
       '--outbound-port', String(s.outboundPort), '--inbound-port', String(s.inboundPort), '--admin-port', String(s.adminPort),
       '--access-log', o.accessLog === 'devnull' ? '/dev/null' : o.accessLog === 'off' ? 'off' : '-'];
   } else {
+    const minted = await cpClient(cpUrl, stateDir).joinToken({ namespace: 'default', serviceAccount: s.service });
     const opts: LauncherProxyOptions = {
       controlPlane: cpUrl,
+      controlPlaneCa: await caPem({ stateDir }, {}),
+      joinToken: minted.token,
       service: s.service,
       workload: s.workload,
       namespace: 'default',
@@ -165,15 +176,18 @@ export async function startWeftChain(o: WeftChainOptions): Promise<Chain> {
     // The control plane is not on the measured path: it runs beside the load generator.
     const cp = spawnPinned({ name: 'weft control-plane', cpu: CLIENT_CPU, command: process.execPath, args: cpArgs, cwd: o.root, env: { ...process.env, WEFT_LOG_LEVEL: 'warn' }, onLine: () => {} });
     started.push(cp);
-    const cpUrl = `http://127.0.0.1:${cpPort}`;
-    await waitUntil(`the control plane at ${cpUrl}/healthz`, () => { assertAlive(cp); return httpOk(`${cpUrl}/healthz`); }, 20_000);
-    if (o.config !== undefined) await applyYaml(cpUrl, o.config.yaml);
+    const cpUrl = `https://127.0.0.1:${cpPort}`;
+    await waitUntil(`the control plane at ${cpUrl}/healthz`, async () => {
+      assertAlive(cp);
+      return cpClient(cpUrl, stateDir).health().then((h) => h.ok, () => false);
+    }, 20_000);
+    if (o.config !== undefined) await applyYaml(cpClient(cpUrl, stateDir), o.config.yaml);
 
     const [aOut, aIn, aAdmin, bOut, bIn, bAdmin] = await Promise.all(Array.from({ length: 6 }, freePort)) as [number, number, number, number, number, number];
-    const b = startSidecar(o, cpUrl, { role: 'sidecar-B-backend', service: 'backend', workload: 'backend-bench', appPort: o.backendPort, outboundPort: bOut, inboundPort: bIn, adminPort: bAdmin });
+    const b = await startSidecar(o, cpUrl, stateDir, { role: 'sidecar-B-backend', service: 'backend', workload: 'backend-bench', appPort: o.backendPort, outboundPort: bOut, inboundPort: bIn, adminPort: bAdmin });
     started.push(b);
     // Sidecar A fronts a `client` app that nothing calls: its app port is never dialled.
-    const a = startSidecar(o, cpUrl, { role: 'sidecar-A-client', service: 'client', workload: 'client-bench', appPort: 9, outboundPort: aOut, inboundPort: aIn, adminPort: aAdmin });
+    const a = await startSidecar(o, cpUrl, stateDir, { role: 'sidecar-A-client', service: 'client', workload: 'client-bench', appPort: 9, outboundPort: aOut, inboundPort: aIn, adminPort: aAdmin });
     started.push(a);
     for (const [c, admin] of [[a, aAdmin], [b, bAdmin]] as const) {
       await waitUntil(`${c.name} /ready`, async () => {
@@ -201,15 +215,9 @@ export async function startWeftChain(o: WeftChainOptions): Promise<Chain> {
 }
 
 /** Applies YAML through the control plane's API, as `weft apply` does; any error aborts the run. */
-async function applyYaml(cpUrl: string, yaml: string): Promise<void> {
-  const res = await fetch(`${cpUrl}/v1/apply`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sources: [{ name: 'bench-resilience.yaml', text: yaml }] }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await res.json()) as { ok?: boolean; errors?: unknown[] };
-  if (!res.ok || body.ok !== true) throw new Error(`applying the resilience config failed: ${res.status} ${JSON.stringify(body.errors ?? body)}`);
+async function applyYaml(client: ControlPlaneClient, yaml: string): Promise<void> {
+  const body = await client.apply([{ name: 'bench-resilience.yaml', text: yaml }]);
+  if (!body.ok) throw new Error(`applying the resilience config failed: ${JSON.stringify(body.errors)}`);
 }
 
 export function accessLogWords(mode: AccessLogMode): string {

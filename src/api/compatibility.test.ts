@@ -36,7 +36,8 @@ for (const def of KINDS) {
 
   test(`every leaf field of the ${def.kind} schema has a status`, () => {
     const leaves = fieldPatterns(def);
-    assert.ok(leaves.length >= 5, `${def.kind} has ${leaves.length} leaf fields`);
+    // PeerAuthentication has three leaf fields; fewer would mean the schema walk lost some.
+    assert.ok(leaves.length >= 3, `${def.kind} has ${leaves.length} leaf fields`);
     const table = fieldStatusTable(def);
     for (const leaf of leaves) assert.ok(['enforced', 'accepted', 'rejected'].includes(table.get(leaf) ?? ''), leaf);
     assert.equal(table.size, leaves.length, 'leaf patterns are unique');

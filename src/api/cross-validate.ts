@@ -3,6 +3,7 @@ import type { FieldIssue } from './field-issue.ts';
 import { formatPath, type FieldPath } from './field-path.ts';
 import { resolveHost } from './hosts.ts';
 import type { DestinationRuleSpec } from './kinds/destination-rule/types.ts';
+import { checkSingleMeshConfig } from './kinds/istio-operator/singleton.ts';
 import type { Destination, VirtualServiceSpec } from './kinds/virtual-service/types.ts';
 import type { LoadedResource } from './load.ts';
 import { issueAt } from './reporter.ts';
@@ -138,6 +139,7 @@ export function crossValidate(input: CrossValidationInput): { readonly errors: r
           `subset "${dup.name}" of ${dup.host} is also defined by DestinationRule ${others.join(', ')}; Istio merges the rules for one host and keeps the first definition`));
       }
     }
+    errors.push(...checkSingleMeshConfig(batch, stored)); // issue 5: one IstioOperator per mesh
   }
   return { errors, warnings };
 }

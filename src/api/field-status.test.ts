@@ -51,7 +51,7 @@ test('the fields this issue enforces are enforced; the others are accepted or re
   for (const p of [
     'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.time', 'spec.trafficPolicy.connectionPool.tcp.maxConnectionDuration',
     'spec.trafficPolicy.connectionPool.http.maxConcurrentStreams', 'spec.trafficPolicy.outlierDetection.consecutiveLocalOriginFailures',
-    'spec.trafficPolicy.tls.mode', 'spec.trafficPolicy.loadBalancer.consistentHash.useSourceIp', 'spec.exportTo',
+    'spec.trafficPolicy.tls.credentialName', 'spec.trafficPolicy.loadBalancer.consistentHash.useSourceIp', 'spec.exportTo',
   ]) {
     assert.equal(fieldStatus(destinationRuleKind, p), 'accepted', p);
   }
@@ -96,9 +96,9 @@ test('a rejected field is an error, and the whole batch is rejected', () => {
 test('port-level and subset-level load balancers are enforced where they are', () => {
   const r = apply([destinationRule({
     host: 'order-service',
-    trafficPolicy: { portLevelSettings: [{ port: { number: 8080 }, loadBalancer: { simple: 'RANDOM' }, tls: { mode: 'ISTIO_MUTUAL' } }] },
+    trafficPolicy: { portLevelSettings: [{ port: { number: 8080 }, loadBalancer: { simple: 'RANDOM' }, tls: { mode: 'SIMPLE', credentialName: 'payments-ca' } }] },
     subsets: [{ name: 'v1', labels: { version: 'v1' }, trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } }],
   })]);
   assert.deepEqual(r.errors, []);
-  assert.deepEqual(r.warnings.map((w) => w.path), ['spec.trafficPolicy.portLevelSettings[0].tls']);
+  assert.deepEqual(r.warnings.map((w) => w.path), ['spec.trafficPolicy.portLevelSettings[0].tls.credentialName']);
 });

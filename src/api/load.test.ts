@@ -82,7 +82,7 @@ test('unknown kinds and apiVersions are errors that list what is supported', () 
     name: 'k.yaml',
     text: [
       'apiVersion: networking.istio.io/v1\nkind: VirtualServce\nmetadata: {name: a}\nspec: {}\n',
-      'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: a}\nspec: {}\n',
+      'apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: a}\nspec: {}\n',
       'apiVersion: networking.istio.io/v2\nkind: VirtualService\nmetadata: {name: a}\nspec: {}\n',
       'apiVersion: security.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\nspec: {host: a}\n',
     ].join('---\n'),
@@ -93,7 +93,7 @@ test('unknown kinds and apiVersions are errors that list what is supported', () 
   assert.equal(unknown!.path, 'kind');
   assert.equal(unknown!.line, 2);
   assert.match(unknown!.message, /unknown kind "VirtualServce"; supported kinds: VirtualService, DestinationRule \(networking\.istio\.io\/v1alpha3, v1beta1, v1\)/);
-  assert.match(unsupported!.message, /does not support PeerAuthentication \(security\.istio\.io\) yet/);
+  assert.match(unsupported!.message, /does not support RequestAuthentication \(security\.istio\.io\) yet/);
   assert.equal(version!.path, 'apiVersion');
   assert.match(version!.message, /supported: networking\.istio\.io\/v1alpha3, networking\.istio\.io\/v1beta1, networking\.istio\.io\/v1/);
   assert.equal(group!.path, 'apiVersion');

@@ -70,6 +70,7 @@ function loadDocument(doc: RawDocument, checkSpec: boolean, issues: IssueCollect
     return undefined;
   }
   const definition = lookup.definition;
+  if (value['metadata'] === undefined && definition.defaultName !== undefined) value['metadata'] = { name: definition.defaultName };
   const name = isRecord(value['metadata']) ? value['metadata']['name'] : undefined;
   const namespace = isRecord(value['metadata']) ? value['metadata']['namespace'] : undefined;
   const key = typeof name === 'string'

@@ -16,6 +16,7 @@ const SEED_COPIES = [
   { section: 'Circuit Breaker', dir: 'destination-rule', file: 'seed-circuit-breaker.yaml', sha256: 'd111a1f324196f10862b3f0f1cbcbe7ddf37658f215160bd119b973a3fdbc9b5' },
   { section: 'Rate Limiting', dir: 'envoy-filter', file: 'seed-rate-limit.yaml', sha256: 'd711380f70f9ee40f7b791a25bc4b53bff074c45002e0ff6e50cd3b994b96fe6' },
   { section: 'Fault Injection', dir: 'virtual-service', file: 'seed-fault.yaml', sha256: '2a18c2040e41dd8a53bfe503a9307c2d6542b93f584a43baeae667c5ab8bb30d' },
+  { section: 'Distributed Tracing (Jaeger)', dir: 'istio-operator', file: 'seed-tracing.yaml', sha256: '58441e6c5be614ec69c8a09fbc70b0756edf020e93547f35d9d8756169afd0c6' },
 ] as const;
 
 const notEnforced = (warnings: readonly FieldIssue[]) => warnings.filter((w) => /not yet enforced/.test(w.message));

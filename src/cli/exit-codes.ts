@@ -15,6 +15,8 @@ export const ExitCode = {
   SERVER_ERROR: 5,
   /** Something the command starts could not start: the control plane cannot listen, a sidecar never got ready, a demo workload died. */
   START_FAILED: 6,
+  /** Issue 4: no usable credential (the admin token or the root certificate cannot be read), or the control plane refused the one given (401/403). */
+  UNAUTHORIZED: 7,
   /** A bug in weft itself; the message and stack go to stderr. */
   INTERNAL: 70,
   /** `weft run`: the application's executable exists but cannot be executed (as in POSIX shells). */

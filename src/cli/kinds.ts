@@ -26,6 +26,7 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'PeerAuthentication', plural: 'peerauthentications', group: 'security.istio.io', shortNames: ['pa'], source: 'store' },
   { kind: 'AuthorizationPolicy', plural: 'authorizationpolicies', group: 'security.istio.io', shortNames: ['ap'], source: 'store' },
   { kind: 'Telemetry', plural: 'telemetries', group: 'telemetry.istio.io', shortNames: ['telemetry'], source: 'store' },
+  { kind: 'IstioOperator', plural: 'istiooperators', group: 'install.istio.io', shortNames: ['iop', 'io'], source: 'store' },
   { kind: 'Workload', plural: 'workloads', group: '', shortNames: ['wl'], source: 'workloads' },
   { kind: 'Service', plural: 'services', group: '', shortNames: ['svc'], source: 'services' },
 ];

@@ -41,6 +41,7 @@ test('usage errors exit 2 and say what is wrong', async () => {
     [['get', 'vs', '-o', 'xml'], /Allowed choices are yaml, json, wide/],
     [['get', 'pods'], /unknown kind "pods"[\s\S]*kinds: virtualservice \| vs/],
     [['control-plane', '--port', 'http'], /--port <port>' argument 'http' is invalid/],
+    [['control-plane', '--root-namespace', 'Istio_System'], /--root-namespace <namespace>' argument 'Istio_System' is invalid\. expected a namespace name/],
     [['run', '--service', 'web', '--port', '8080', 'node', 'app.js'], /put the app's command after `--`/],
     [['run', '--service', 'web', '--port', '8080', '--'], /no command after `--`/],
     [['run', '--service', 'web', '--port', '8080', 'stray', '--', 'node'], /unexpected argument "stray" before `--`/],
@@ -69,7 +70,10 @@ test('`weft run --version v2` is the workload version, not the program version',
 test('the control plane URL: flag, then $WEFT_CONTROL_PLANE, then the default', () => {
   assert.equal(controlPlaneUrl(undefined, {}), DEFAULT_CONTROL_PLANE_URL);
   assert.equal(controlPlaneUrl(undefined, { WEFT_CONTROL_PLANE: '' }), DEFAULT_CONTROL_PLANE_URL);
-  assert.equal(controlPlaneUrl(undefined, { WEFT_CONTROL_PLANE: 'http://10.0.0.5:15010/' }), 'http://10.0.0.5:15010');
-  assert.equal(controlPlaneUrl('http://127.0.0.1:9999', { WEFT_CONTROL_PLANE: 'http://10.0.0.5:15010' }), 'http://127.0.0.1:9999');
-  assert.throws(() => controlPlaneUrl('ftp://x', {}), /must start with http/);
+  assert.equal(DEFAULT_CONTROL_PLANE_URL, 'https://127.0.0.1:15010');
+  assert.equal(controlPlaneUrl(undefined, { WEFT_CONTROL_PLANE: 'https://10.0.0.5:15010/' }), 'https://10.0.0.5:15010');
+  assert.equal(controlPlaneUrl('https://127.0.0.1:9999', { WEFT_CONTROL_PLANE: 'https://10.0.0.5:15010' }), 'https://127.0.0.1:9999');
+  assert.throws(() => controlPlaneUrl('ftp://x', {}), /must start with https/);
+  // Issue 4: the API is HTTPS only, and http:// is refused rather than silently upgraded or downgraded.
+  assert.throws(() => controlPlaneUrl('http://127.0.0.1:15010', {}), /HTTPS only/);
 });

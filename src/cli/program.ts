@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { ControlPlaneClient, controlPlaneUrl } from './client.ts';
 import { controlPlaneOption, type CliContext } from './context.ts';
+import { adminToken, adminTokenOption, caFileOption, caPem, stateDirOption, type CredentialFlags } from './credentials.ts';
 import { CliError } from './errors.ts';
 import { ExitCode } from './exit-codes.ts';
 import { println, type Io } from './io.ts';
@@ -12,9 +13,14 @@ import { registerControlPlane } from './commands/control-plane.ts';
 import { registerDelete } from './commands/delete.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerGet } from './commands/get.ts';
+import { registerGraph } from './commands/graph.ts';
+import { registerTraces } from './commands/traces.ts';
 import { registerProxy } from './commands/proxy.ts';
+import { registerPrometheusConfig } from './commands/prometheus-config.ts';
 import { registerProxyStatus } from './commands/proxy-status.ts';
+import { registerProxyConfig } from './commands/proxy-config.ts';
 import { registerRun } from './commands/run.ts';
+import { registerToken } from './commands/token.ts';
 
 export const VERSION: string = pkg.version;
 
@@ -23,6 +29,9 @@ export function buildProgram(ctx: CliContext): Command {
     .description('Weft: a service mesh configured with Istio\'s YAML — sidecar, control plane and CLI.')
     .version(VERSION, '--version', 'print the version')
     .addOption(controlPlaneOption())
+    .addOption(adminTokenOption())
+    .addOption(caFileOption())
+    .addOption(stateDirOption())
     // Options of `weft` itself come before the verb, so that a verb may have its own --version
     // (`weft run --version v2`); the verbs that talk to the control plane accept --control-plane too.
     .enablePositionalOptions()
@@ -42,8 +51,12 @@ Examples:
   weft get vs                                 # also: dr, workloads, services
   weft proxy-status
 
+The CLI authenticates with the control plane's admin token and verifies its HTTPS certificate
+with the mesh root; both are found in its state directory when you run as its user
+(--token / WEFT_TOKEN, --ca-file / WEFT_CA_FILE, --state-dir / WEFT_STATE_DIR otherwise).
+
 Exit codes: 0 ok, 1 invalid input, 2 usage, 3 control plane unreachable, 4 not found,
-5 control plane error, 6 could not start; see docs/cli.md.`);
+5 control plane error, 6 could not start, 7 no credential or refused; see docs/cli.md.`);
   // Subcommands inherit the output, exit and help settings above: register them after.
   registerControlPlane(program, ctx);
   registerProxy(program, ctx);
@@ -53,7 +66,12 @@ Exit codes: 0 ok, 1 invalid input, 2 usage, 3 control plane unreachable, 4 not f
   registerGet(program, ctx);
   registerAnalyze(program, ctx);
   registerProxyStatus(program, ctx);
+  registerProxyConfig(program, ctx);
+  registerGraph(program, ctx);
+  registerTraces(program, ctx);
+  registerPrometheusConfig(program, ctx);
   registerDemo(program, ctx);
+  registerToken(program, ctx);
   return program;
 }
 
@@ -65,7 +83,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     argv,
     action: (fn) => async (...args) => { code = await fn(...args); },
     controlPlaneUrl: (cmd) => controlPlaneUrl(cmd.optsWithGlobals<{ controlPlane?: string }>().controlPlane, io.env),
-    client: (cmd) => new ControlPlaneClient(ctx.controlPlaneUrl(cmd)),
+    client: (cmd) => ctx.adminClient(cmd, cmd.optsWithGlobals<CredentialFlags>()),
+    adminClient: (cmd, flags) => new ControlPlaneClient(ctx.controlPlaneUrl(cmd), async () => ({ token: await adminToken(flags, io.env), caPem: await caPem(flags, io.env) })),
   };
   try {
     await buildProgram(ctx).parseAsync([...argv], { from: 'user' });

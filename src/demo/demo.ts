@@ -3,14 +3,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlPlaneClient } from '../cli/client.ts';
+import { adminToken, caPem } from '../cli/credentials.ts';
 import { applySources } from '../cli/commands/apply.ts';
 import { ExitCode } from '../cli/exit-codes.ts';
 import { println, useColor, type Io, type TextSink } from '../cli/io.ts';
 import { watchStopSignals } from '../cli/stop-signal.ts';
 import { ChildExitedError, DemoChildren, type DemoChild } from './children.ts';
 import { startLiveView } from './live-view.ts';
+import { printObservability } from './observability.ts';
 import { Tally } from './tally.ts';
-import { CANARY_YAML, DEMO_WORKLOADS, SERVICE_PORT, type DemoWorkload } from './topology.ts';
+import { CANARY_YAML, DEMO_WORKLOADS, SERVICE_PORT, TRACING_YAML, type DemoWorkload } from './topology.ts';
 import { driveTraffic } from './traffic.ts';
 
 export interface DemoOptions {
@@ -52,7 +54,8 @@ export async function runDemo(o: DemoOptions, io: Io): Promise<number> {
   process.on('exit', killOnExit);
 
   const stateDir = o.stateDir ?? join(workdir, 'state');
-  const env = childEnv(io.env);
+  // The children find the control plane's credentials in its state directory (issue 4): weft run mints its own join tokens.
+  const env = { ...childEnv(io.env), WEFT_STATE_DIR: stateDir };
   let trafficStarted = false;
   let code: number = ExitCode.OK;
 
@@ -62,7 +65,7 @@ export async function runDemo(o: DemoOptions, io: Io): Promise<number> {
     const cp = children.spawnWeft('control-plane', ['control-plane', '--port', '0', '--state-dir', stateDir], env);
     const m = await within(cp.waitForLine(/listening on (https?:\/\/\S+)/, abort.signal), CONTROL_PLANE_START_MS, 'the control plane did not start', cp);
     const url = m[1]!;
-    const client = new ControlPlaneClient(url);
+    const client = new ControlPlaneClient(url, async () => ({ token: await adminToken({ stateDir }, env), caPem: await caPem({ stateDir }, env) }));
     out(`✓ control plane on ${url}`);
 
     // 2. Workloads, all at once; each reported when its app listens (its sidecar was ready before).
@@ -87,13 +90,16 @@ export async function runDemo(o: DemoOptions, io: Io): Promise<number> {
     out(`✓ applying the seed's canary (${canary}):`);
     const applied = await applySources(client, [{ name: canary, text: await readFile(canary, 'utf8') }], indented(io, '    '));
     if (applied !== ExitCode.OK) throw new DemoFailure('the canary was rejected', applied);
+    out('✓ applying the seed\'s tracing block (IstioOperator, 100 % sampling):');
+    const traced = await applySources(client, [{ name: TRACING_YAML, text: await readFile(TRACING_YAML, 'utf8') }], indented(io, '    '));
+    if (traced !== ExitCode.OK) throw new DemoFailure('the tracing block was rejected', traced);
     if (!(await waitForSync(client, gatewayBefore, abort.signal))) {
       out('  (the sidecars have not all acknowledged the new config yet; the first requests may follow the old routes)');
     }
 
     // 4. Traffic, with the chart live.
     const interactive = o.durationMs === undefined && o.requests === undefined;
-    if (interactive) printTryNext(out, url, canary, true);
+    if (interactive) printTryNext(out, url, canary, true, stateDir);
     out(`→ ${o.rate} requests/s to api-gateway, every 5th with "user-type: beta"; which order-service version answers:`);
     const tally = new Tally();
     let firstFailure: string | undefined;
@@ -117,7 +123,8 @@ export async function runDemo(o: DemoOptions, io: Io): Promise<number> {
       const gw = children.all.find((c) => c.name.startsWith('api-gateway'));
       throw new DemoFailure('no request got through the mesh', ExitCode.START_FAILED, gw);
     }
-    if (!interactive) printTryNext(out, url, canary, false);
+    await printObservability(out, client, { url, stateDir, sent: tally.succeeded + tally.failed });
+    if (!interactive) printTryNext(out, url, canary, false, stateDir);
   } catch (err) {
     if (abort.signal.aborted && !(err instanceof DemoFailure)) {
       println(io.stderr, trafficStarted ? '' : 'interrupted');
@@ -156,7 +163,7 @@ function runArgs(url: string, w: DemoWorkload): string[] {
 /** The environment for the children: the user's, without proxy settings that would send the mesh's own calls elsewhere. */
 function childEnv(env: Io['env']): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = { ...env };
-  for (const k of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy', 'NODE_USE_ENV_PROXY', 'WEFT_CONTROL_PLANE']) delete out[k];
+  for (const k of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy', 'NODE_USE_ENV_PROXY', 'WEFT_CONTROL_PLANE', 'WEFT_TOKEN', 'WEFT_JOIN_TOKEN', 'WEFT_CA_FILE']) delete out[k];
   return out;
 }
 
@@ -176,12 +183,14 @@ async function waitForSync(client: ControlPlaneClient, before: string | null, si
   return false;
 }
 
-function printTryNext(out: (line?: string) => void, url: string, canary: string, live: boolean): void {
+function printTryNext(out: (line?: string) => void, url: string, canary: string, live: boolean, stateDir: string): void {
   out();
   out(live ? 'The mesh is up. In another terminal, try:' : 'Next: run `weft demo` without --duration to keep the mesh up, then in another terminal:');
   out(`  export WEFT_CONTROL_PLANE=${live ? url : '<the URL it prints>'}`);
+  out(`  export WEFT_STATE_DIR=${live ? stateDir : '<its state directory>'}   # where the CLI finds the admin token and the root`);
   out('  weft proxy-status            # every sidecar, synced to the canary\'s config');
   out('  weft get vs -o yaml          # the VirtualService as stored');
+  out('  weft graph                   # the service graph: who calls whom, rates, errors, latency, mTLS');
   out(`  edit the weights (90/10) in ${live ? canary : 'its canary.yaml'}, then \`weft apply -f\` it${live ? ' and watch the chart move' : ''}`);
   if (live) out('Ctrl-C here stops everything.');
   out();

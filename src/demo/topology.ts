@@ -24,3 +24,6 @@ export const DEMO_WORKLOADS: readonly DemoWorkload[] = [
 
 /** The seed's "Пример: Traffic Management", both documents verbatim. */
 export const CANARY_YAML = fileURLToPath(new URL('./canary.yaml', import.meta.url));
+
+/** The seed's "Distributed Tracing" block (IstioOperator, 100 % sampling), verbatim: the demo's traces come from it. */
+export const TRACING_YAML = fileURLToPath(new URL('./tracing.yaml', import.meta.url));

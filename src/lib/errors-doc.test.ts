@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 const root = new URL('../../', import.meta.url).pathname;
 /** Environment variables share the prefix but are not error codes. */
-const ENV_VARS = new Set(['WEFT_CONTROL_PLANE', 'WEFT_STATE_DIR', 'WEFT_LOG_LEVEL']);
+const ENV_VARS = new Set(['WEFT_CONTROL_PLANE', 'WEFT_STATE_DIR', 'WEFT_LOG_LEVEL', 'WEFT_TOKEN', 'WEFT_JOIN_TOKEN', 'WEFT_CA_FILE']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -32,6 +32,8 @@ export interface WorkloadRegistration {
   /** Address peers connect to (127.0.0.1 in local mode). */
   readonly address: string;
   readonly ports: readonly WorkloadPort[];
+  /** Issue 5: the sidecar's admin port on `address` (/stats/prometheus), for Prometheus service discovery; absent from older sidecars. */
+  readonly adminPort?: number;
 }
 
 export interface RegistrationResponse {

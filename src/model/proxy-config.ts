@@ -20,6 +20,56 @@ export interface ProxyConfig {
   readonly inbound: InboundConfig;
   /** Local rate limit of the outbound listener (requests this workload sends), if any. */
   readonly outboundRateLimit?: LocalRateLimit;
+  /**
+   * Issue 5 (observability): tracing, access log and metrics settings from mesh config
+   * (IstioOperator meshConfig) and Telemetry resources. Absent: Weft's defaults (no spans, trace
+   * headers still propagated; JSON access log on; metrics on).
+   */
+  readonly telemetry?: TelemetryConfig;
+}
+
+/** Issue 5: what the sidecar records about each request, and where spans go. */
+export interface TelemetryConfig {
+  /** Absent: no spans are made or exported (trace headers are still propagated unchanged). */
+  readonly tracing?: TracingConfig;
+  /** Absent: a JSON access log line per request (Weft's default). */
+  readonly accessLog?: AccessLogConfig;
+  /** Absent: metrics on. */
+  readonly metrics?: { readonly enabled: boolean };
+}
+
+/** Issue 5: span sampling and export (Istio's tracing providers and sampling, Envoy's tracer settings). */
+export interface TracingConfig {
+  /** Share of new traces sampled at the edge, 0–100 (may be fractional); an incoming decision always wins. */
+  readonly samplingPercent: number;
+  /** Collectors every span batch goes to (besides the control plane's own trace store). */
+  readonly exporters: readonly TraceExporter[];
+  /** Extra span tags (Istio's customTags), in tag order. */
+  readonly customTags: readonly CustomTag[];
+  /** http.url and the span name are cut to this many characters (Istio's maxPathTagLength, default 256). */
+  readonly maxPathTagLength: number;
+}
+
+export const TRACE_EXPORT_PROTOCOLS = ['otlp-http', 'zipkin'] as const;
+
+export interface TraceExporter {
+  /** otlp-http: OTLP/HTTP JSON; zipkin: Zipkin v2 JSON. */
+  readonly protocol: (typeof TRACE_EXPORT_PROTOCOLS)[number];
+  /** The full URL spans are POSTed to ("http://otel-collector:4318/v1/traces", "http://zipkin:9411/api/v2/spans"). */
+  readonly url: string;
+}
+
+export type CustomTag =
+  | { readonly tag: string; readonly kind: 'literal'; readonly value: string }
+  /** The request header's value (lower-case name), or defaultValue when absent (no tag when neither). */
+  | { readonly tag: string; readonly kind: 'header'; readonly header: string; readonly defaultValue?: string };
+
+/** Issue 5: the access log line (other engineers implement the formats in the proxy). */
+export interface AccessLogConfig {
+  readonly enabled: boolean;
+  readonly format: 'json' | 'text';
+  /** Envoy's command-operator format string for 'text'; absent: Envoy's default text format. */
+  readonly textFormat?: string;
 }
 
 export interface NodeInfo {
@@ -165,13 +215,38 @@ export interface Cluster {
   /** Subset name, or "" for the whole service. */
   readonly subset: string;
   readonly lbPolicy: LbPolicy;
-  /** How the sidecar talks to the endpoints: always mTLS to peer sidecars in this issue. */
-  readonly transport: 'ISTIO_MUTUAL';
+  /**
+   * How the sidecar talks to the endpoints (issue 4, item 1; 'ISTIO_MUTUAL' was the only value before):
+   * AUTO = mesh mTLS to endpoints that accept it, plaintext to those with `mtls: false` (auto mTLS);
+   * ISTIO_MUTUAL = mesh mTLS to every endpoint; DISABLE = plaintext; SIMPLE / MUTUAL = TLS with `tls`.
+   */
+  readonly transport: ClusterTransport;
+  /** Issue 4: for SIMPLE / MUTUAL only, the DestinationRule's TLS origination settings. */
+  readonly tls?: UpstreamTls;
   readonly endpoints: readonly Endpoint[];
   /** Envoy's circuit-breaker thresholds and pool settings (DestinationRule connectionPool); absent: Istio's defaults. */
   readonly connectionPool?: ConnectionPoolPolicy;
   /** Absent: no outlier detection. */
   readonly outlierDetection?: OutlierPolicy;
+}
+
+export const CLUSTER_TRANSPORTS = ['AUTO', 'ISTIO_MUTUAL', 'DISABLE', 'SIMPLE', 'MUTUAL'] as const;
+/** Issue 4: see Cluster.transport. */
+export type ClusterTransport = (typeof CLUSTER_TRANSPORTS)[number];
+
+/** Issue 4: TLS origination (DestinationRule tls SIMPLE / MUTUAL). File paths are read by the sidecar; an unreadable one NACKs the config. */
+export interface UpstreamTls {
+  /** PEM CA bundle verifying the server; absent: Node's bundled public roots. */
+  readonly caCertificates?: string;
+  /** MUTUAL: PEM client certificate chain and key files. */
+  readonly clientCertificate?: string;
+  readonly privateKey?: string;
+  /** SNI sent in the ClientHello; absent: the cluster's service FQDN. */
+  readonly sni?: string;
+  /** The server certificate must carry one of these (DNS or URI SAN); empty: the usual hostname check against sni. */
+  readonly subjectAltNames: readonly string[];
+  /** Do not verify the server certificate at all. */
+  readonly insecureSkipVerify: boolean;
 }
 
 export interface ConnectionPoolPolicy {
@@ -227,6 +302,8 @@ export interface Endpoint {
   /** Workload name, for access logs and debugging. */
   readonly workload: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Issue 4: false when this peer takes only plaintext on this port (its PeerAuthentication says DISABLE); absent: true. Read by AUTO clusters. */
+  readonly mtls?: boolean;
 }
 
 export interface InboundConfig {
@@ -234,4 +311,84 @@ export interface InboundConfig {
   readonly ports: readonly number[];
   /** Local rate limit on requests to this workload, if any. */
   readonly rateLimit?: LocalRateLimit;
+  /** Issue 4: which connections the inbound listener accepts (PeerAuthentication); absent: PERMISSIVE. */
+  readonly mtls?: InboundMtls;
+  /**
+   * Issue 4 (AuthorizationPolicy): the policies that apply to this workload, already scoped;
+   * absent: none applies and every request is allowed. Optional, so older configs stay valid.
+   */
+  readonly authorization?: InboundAuthorization;
 }
+
+export const MTLS_MODES = ['STRICT', 'PERMISSIVE', 'DISABLE'] as const;
+/** Issue 4: STRICT = mTLS only; PERMISSIVE = mTLS or plaintext on the same port; DISABLE = plaintext only. */
+export type MtlsMode = (typeof MTLS_MODES)[number];
+
+/** Issue 4: the workload's mode, and overrides keyed by service port (the port in callers' URLs). */
+export interface InboundMtls {
+  readonly mode: MtlsMode;
+  readonly portModes?: readonly { readonly port: number; readonly mode: MtlsMode }[];
+}
+
+/**
+ * Issue 4: Envoy's RBAC filter for the inbound listener, compiled from every AuthorizationPolicy
+ * that applies to this workload (docs/authorization.md). Order: any DENY rule matching refuses
+ * (403); then, when `allow` is not empty, a request must match a rule of one ALLOW policy; AUDIT
+ * matches are only logged. Policies are sorted by name, rules keep their order.
+ */
+export interface InboundAuthorization {
+  readonly deny: readonly AuthzPolicy[];
+  /** Empty: every request that no DENY refused is allowed. A policy without rules matches nothing (Istio's allow-nothing). */
+  readonly allow: readonly AuthzPolicy[];
+  readonly audit: readonly AuthzPolicy[];
+  /** The address peers connect to for this workload: what `destination.ip` conditions are compared with. */
+  readonly destinationIp: string;
+}
+
+export interface AuthzPolicy {
+  /** Istio's policy id, "ns[<namespace>]-policy[<name>]"; a denial's details add "-rule[<index>]". */
+  readonly name: string;
+  /** OR across rules; empty: matches nothing. */
+  readonly rules: readonly AuthzRule[];
+}
+
+/** AND of its three parts; a rule with all three empty (Istio's `rules: [{}]`) matches every request. */
+export interface AuthzRule {
+  /** OR across entries (one per `from[]`), each an AND of checks; empty: any source. */
+  readonly from: readonly (readonly AuthzCheck[])[];
+  /** OR across entries (one per `to[]`), each an AND of checks; empty: any operation. */
+  readonly to: readonly (readonly AuthzCheck[])[];
+  /** AND (one per `when[]`, values and notValues as two checks). */
+  readonly when: readonly AuthzCheck[];
+}
+
+/**
+ * String attributes: source.principal ("cluster.local/ns/x/sa/y", empty for a plaintext caller),
+ * source.namespace (of that principal), request.host (the authority with its port, lower-case),
+ * request.method, request.path (without the query), connection.sni.
+ */
+export const AUTHZ_STRING_ATTRIBUTES = ['source.principal', 'source.namespace', 'request.host', 'request.method', 'request.path', 'connection.sni'] as const;
+export type AuthzStringAttribute = (typeof AUTHZ_STRING_ATTRIBUTES)[number];
+/** source.ip: the connection's peer; remote.ip: the original client (the same: no trusted XFF hop); destination.ip: InboundAuthorization.destinationIp. */
+export const AUTHZ_IP_ATTRIBUTES = ['source.ip', 'remote.ip', 'destination.ip'] as const;
+export type AuthzIpAttribute = (typeof AUTHZ_IP_ATTRIBUTES)[number];
+
+/** One attribute against a set of values, true when any value matches; `negate` (the not-forms, notValues) inverts that. */
+export type AuthzCheck =
+  | { readonly attribute: AuthzStringAttribute; readonly values: readonly AuthzStringMatch[]; readonly negate: boolean }
+  /** A request header (lower-case name); several fields of one name are matched joined with ",", as Envoy does. */
+  | { readonly attribute: 'request.header'; readonly header: string; readonly values: readonly AuthzStringMatch[]; readonly negate: boolean }
+  /** IP addresses or CIDR blocks ("10.0.0.0/8", "::1"). */
+  | { readonly attribute: AuthzIpAttribute; readonly cidrs: readonly string[]; readonly negate: boolean }
+  /** The service port the caller addressed. */
+  | { readonly attribute: 'destination.port'; readonly ports: readonly number[]; readonly negate: boolean }
+  /**
+   * An attribute a request never has in Weft (no RequestAuthentication): requestPrincipals and
+   * request.auth.*; `key` names it for config dumps. Matches nothing, so its negation matches all.
+   */
+  | { readonly attribute: 'absent'; readonly key: string; readonly values: readonly AuthzStringMatch[]; readonly negate: boolean };
+
+/** Istio's string forms, pre-split: "v" exact, "v*" prefix, "*v" suffix, "*" present (any non-empty value). */
+export type AuthzStringMatch =
+  | { readonly kind: 'exact' | 'prefix' | 'suffix'; readonly value: string }
+  | { readonly kind: 'present' };

@@ -3,7 +3,10 @@
  * references. A config that fails is NACKed with the first problems found and never replaces the
  * config the proxy is serving.
  */
-import { LB_POLICIES, RETRY_CONDITIONS, type ProxyConfig } from './proxy-config.ts';
+import { CLUSTER_TRANSPORTS, LB_POLICIES, RETRY_CONDITIONS, type ProxyConfig } from './proxy-config.ts';
+import { checkTelemetry } from './validate-telemetry.ts';
+import { checkAccessLog } from './validate-access-log.ts';
+import { checkInboundMtls, checkUpstreamTls } from './validate-mtls.ts';
 
 const MAX_PROBLEMS = 5;
 
@@ -52,7 +55,8 @@ export function validateProxyConfig(value: unknown): string[] {
       if (clusterNames.has(k.name)) bad(`${p}.name`, `duplicate cluster "${k.name}"`);
       clusterNames.add(k.name);
       if (!(LB_POLICIES as readonly unknown[]).includes(k.lbPolicy)) bad(`${p}.lbPolicy`, `unknown policy ${String(k.lbPolicy)}`);
-      if (k.transport !== 'ISTIO_MUTUAL') bad(`${p}.transport`, `unsupported transport ${String(k.transport)}`);
+      if (!(CLUSTER_TRANSPORTS as readonly unknown[]).includes(k.transport)) bad(`${p}.transport`, `unsupported transport ${String(k.transport)}`);
+      if (k.tls !== undefined) checkUpstreamTls(k.tls, `${p}.tls`, bad);
       if (!Array.isArray(k.endpoints)) return bad(`${p}.endpoints`, 'not a list');
       k.endpoints.forEach((ep: unknown, j) => {
         const q = `${p}.endpoints[${j}]`;
@@ -66,10 +70,15 @@ export function validateProxyConfig(value: unknown): string[] {
       if (k.outlierDetection !== undefined) checkOutlier(k.outlierDetection, `${p}.outlierDetection`, bad);
     });
   }
+  if (isObject(c.inbound) && (c.inbound as Record<string, unknown>).mtls !== undefined) checkInboundMtls((c.inbound as Record<string, unknown>).mtls, 'inbound.mtls', bad);
   if (isObject(c.inbound) && (c.inbound as Record<string, unknown>).rateLimit !== undefined) {
     checkRateLimit((c.inbound as Record<string, unknown>).rateLimit, 'inbound.rateLimit', bad);
   }
   if (c.outboundRateLimit !== undefined) checkRateLimit(c.outboundRateLimit, 'outboundRateLimit', bad);
+  if (c.telemetry !== undefined) checkTelemetry(c.telemetry, bad); // issue 5
+  if (isObject(c.telemetry) && (c.telemetry as Record<string, unknown>).accessLog !== undefined) {
+    checkAccessLog((c.telemetry as Record<string, unknown>).accessLog, 'telemetry.accessLog', bad);
+  }
 
   if (!Array.isArray(c.virtualHosts)) bad('virtualHosts', 'not a list');
   else {

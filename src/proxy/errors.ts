@@ -9,6 +9,8 @@ export abstract class ProxyError extends WeftError {
   abstract readonly flag: string;
   /** Extra response fields of the local reply (flat [name, value, …], lower-case names). */
   readonly headers: readonly string[] = [];
+  /** The local reply's body when Envoy fixes it (RBAC's "RBAC: access denied"); null: the message and a newline. */
+  readonly body: string | null = null;
 }
 
 /** No virtual host or route matched the request (Envoy NR → 404). */
@@ -112,4 +114,22 @@ export class DownstreamGoneError extends ProxyError {
   readonly status = 499;
   readonly flag = 'DC';
   constructor() { super('WEFT_DOWNSTREAM_GONE', 'the downstream connection closed before the response'); }
+}
+
+/**
+ * Authorization refused the request (issue 4, Envoy's RBAC filter → 403 with its fixed body).
+ * The message is Envoy's response_code_details, naming the DENY policy rule that matched
+ * ("rbac_access_denied_matched_policy[ns[default]-policy[deny-admin]-rule[0]]"), or "[none]" when
+ * ALLOW policies apply and none matched. Envoy sets no response flag for it; Weft says RBAC.
+ */
+export class AccessDeniedError extends ProxyError {
+  readonly status = 403;
+  readonly flag = 'RBAC';
+  override readonly body = 'RBAC: access denied';
+  /** "ns[default]-policy[deny-admin]-rule[0]" or "none". */
+  readonly policy: string;
+  constructor(policy: string) {
+    super('WEFT_RBAC_ACCESS_DENIED', `rbac_access_denied_matched_policy[${policy}]`);
+    this.policy = policy;
+  }
 }

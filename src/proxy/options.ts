@@ -7,8 +7,12 @@ export interface LineSink {
 }
 
 export interface ProxyOptions {
-  /** Control plane base URL, e.g. "http://127.0.0.1:15010". */
+  /** Control plane base URL, e.g. "https://127.0.0.1:15010" (https only). */
   readonly controlPlane: string;
+  /** Issue 4: the mesh root(s), PEM, that the control plane's HTTPS certificate must chain to (`--ca-file`, or the state directory's root-cert.pem). */
+  readonly controlPlaneCa: string;
+  /** Issue 4: the join token the first CSR is authenticated with (`--token`, WEFT_JOIN_TOKEN); bound to this workload's namespace and service account. */
+  readonly joinToken?: string;
   /** Workload (instance) name, unique per namespace, e.g. "user-service-v2-4k7q". */
   readonly workload: string;
   readonly namespace: string;
@@ -34,6 +38,12 @@ export interface ProxyOptions {
   /** Address to bind and to register for peers; default 127.0.0.1. */
   readonly address?: string;
   readonly logger?: Logger;
+  /** Issue 4 (hardened proxy): a request head must complete within this long of its first byte, else 408 and close; default 10 s, 0 disables. */
+  readonly headersTimeoutMs?: number;
+  /** Issue 4: a downstream connection with no request for this long is closed; default 300 s. */
+  readonly downstreamIdleTimeoutMs?: number;
+  /** Issue 4: most connections each listener (outbound, inbound) holds; more are accepted and closed at once; default 4096. */
+  readonly maxDownstreamConnections?: number;
   /** Where one JSON line per request goes; default process.stdout. */
   readonly accessLog?: LineSink | null;
 }

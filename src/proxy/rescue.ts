@@ -38,7 +38,7 @@ export function createRescue(proxyId: () => string, onBug: (err: unknown, info: 
     }
     info.responseFlags = info.responseFlags === '' ? flag : `${info.responseFlags},${flag}`;
     info.responseDetails = details;
-    const text = `${details}\n`;
+    const text = pe?.body ?? `${details}\n`;
     const headers = [
       'content-type', 'text/plain; charset=utf-8',
       'server', 'weft',

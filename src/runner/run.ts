@@ -1,4 +1,5 @@
 // `weft run`: starts the sidecar in process, waits until it holds a certificate and a config, then runs the unmodified app through it and exits with the app's status.
+import { request } from 'node:https';
 import { constants } from 'node:os';
 import type { Logger } from '../lib/log.ts';
 import { WeftError, messageOf } from '../lib/errors.ts';
@@ -11,8 +12,22 @@ import { reservePort, type PortReservation } from './free-port.ts';
 import { workloadIdentity, type IdentityFlags, type WorkloadIdentity } from './identity.ts';
 import { proxyEnv } from './proxy-env.ts';
 
+/** Issue 4: what the sidecar authenticates with, and verifies the control plane with. */
+export interface SidecarCredentials {
+  /** The mesh root(s), PEM. */
+  readonly controlPlaneCa: string;
+  /** A join token for the workload's namespace and service account. */
+  readonly joinToken: string;
+}
+
 export interface RunOptions {
   readonly controlPlane: string;
+  /**
+   * Issue 4: obtains the sidecar's credentials for the workload's identity (the CLI: --token /
+   * WEFT_JOIN_TOKEN, or a token minted with the admin credential). Called after the flags and the
+   * executable are checked, before anything starts.
+   */
+  readonly credentials: (id: WorkloadIdentity) => Promise<SidecarCredentials>;
   readonly identity: IdentityFlags;
   /** The service port callers use in URLs. */
   readonly servicePort: number;
@@ -78,14 +93,15 @@ export async function runWorkload(o: RunOptions, deps: RunDeps): Promise<number>
   let proxy: RunningProxy | null = null;
   let reserved: PortReservation | null = null;
   try {
-    await checkControlPlane(o.controlPlane, startup.signal);
+    const creds = await o.credentials(id);
+    await checkControlPlane(o.controlPlane, creds.controlPlaneCa, startup.signal);
     // Held until the app starts, so that the sidecar's own listeners cannot take it.
     const appPort = o.appPort ?? (reserved = await reservePort()).port;
     deps.progress(`starting sidecar for ${label} (workload ${id.workload}.${id.namespace}, control plane ${o.controlPlane})`);
     const started = Date.now();
     const ticker = setInterval(() => deps.progress(`still waiting for the sidecar of ${label} (${Math.round((Date.now() - started) / 1000)}s): it needs a certificate and a config from ${o.controlPlane}`), PROGRESS_EVERY_MS);
     try {
-      const pending = startSidecar(deps, proxyOptions(o, id, appPort));
+      const pending = startSidecar(deps, proxyOptions(o, id, appPort, creds));
       // A sidecar that finishes starting after Ctrl-C is drained, not leaked.
       proxy = await untilAborted(pending, startup.signal, () => { void pending.then((late) => drainQuietly(late, deps), () => {}); });
       await readyWithin(proxy, o, label, startup.signal);
@@ -124,9 +140,11 @@ export async function runWorkload(o: RunOptions, deps: RunDeps): Promise<number>
   }
 }
 
-function proxyOptions(o: RunOptions, id: WorkloadIdentity, appPort: number): ProxyOptions {
+function proxyOptions(o: RunOptions, id: WorkloadIdentity, appPort: number, creds: SidecarCredentials): ProxyOptions {
   return {
     controlPlane: o.controlPlane,
+    controlPlaneCa: creds.controlPlaneCa,
+    joinToken: creds.joinToken,
     workload: id.workload,
     namespace: id.namespace,
     service: id.service,
@@ -191,10 +209,19 @@ async function untilAborted<T>(p: Promise<T>, signal: AbortSignal, onLate: () =>
 }
 
 /** Fails fast, with the fix, when nothing answers at the control plane URL. */
-async function checkControlPlane(url: string, signal: AbortSignal): Promise<void> {
+/** Any HTTPS answer counts (even 401: /healthz needs the admin credential); a TLS failure or silence does not. */
+async function checkControlPlane(url: string, ca: string, signal: AbortSignal): Promise<void> {
   try {
-    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) });
-    await res.body?.cancel();
+    await new Promise<void>((resolve, reject) => {
+      const req = request(`${url}/healthz`, { ca, agent: false, timeout: 5000, signal }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('no answer within 5000 ms')));
+      req.on('error', reject);
+      req.end();
+    });
   } catch (err) {
     if (signal.aborted) throw err;
     throw new RunError('WEFT_CONTROL_PLANE_UNREACHABLE', `the sidecar needs the control plane, and nothing answers at ${url}`, ExitCode.UNREACHABLE,

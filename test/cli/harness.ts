@@ -13,7 +13,7 @@ export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 export const CANARY = fileURLToPath(new URL('../../src/demo/canary.yaml', import.meta.url));
 /** A URL nothing listens on: a port just found free (not a low one: fetch refuses "bad ports" like 9). */
 export async function nothingThere(): Promise<string> {
-  return `http://127.0.0.1:${await freePort()}`;
+  return `https://127.0.0.1:${await freePort()}`;
 }
 
 export interface Result {
@@ -32,9 +32,18 @@ export interface WeftProcess {
   readonly done: Promise<Result>;
 }
 
-/** Starts `weft <args>`; WEFT_CONTROL_PLANE is never inherited from the developer's shell. */
+/** The state directory of the last control plane startTestControlPlane() started: where `weft` finds its credentials (issue 4). */
+let testStateDir: string | undefined;
+
+/**
+ * Starts `weft <args>`; WEFT_CONTROL_PLANE and the credentials (WEFT_TOKEN, WEFT_JOIN_TOKEN,
+ * WEFT_CA_FILE) are never inherited from the developer's shell; WEFT_STATE_DIR is the test
+ * control plane's unless `opts.env` says otherwise.
+ */
 export function startWeft(args: readonly string[], opts: { env?: Record<string, string | undefined>; input?: string; detached?: boolean } = {}): WeftProcess {
-  const env: Record<string, string | undefined> = { ...process.env, WEFT_CONTROL_PLANE: undefined, WEFT_LOG_LEVEL: 'warn', ...opts.env };
+  const env: Record<string, string | undefined> = {
+    ...process.env, WEFT_CONTROL_PLANE: undefined, WEFT_TOKEN: undefined, WEFT_JOIN_TOKEN: undefined, WEFT_CA_FILE: undefined, WEFT_STATE_DIR: testStateDir, WEFT_LOG_LEVEL: 'warn', ...opts.env,
+  };
   const child = spawn(process.execPath, [WEFT_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached ?? false });
   let stdout = '';
   let stderr = '';
@@ -75,6 +84,7 @@ export interface TestControlPlane {
 export async function startTestControlPlane(opts: { leaseTtlMs?: number } = {}): Promise<TestControlPlane> {
   const base = await mkdtemp(join(tmpdir(), 'weft-cli-'));
   const cp = await startControlPlane({ stateDir: join(base, 'state'), port: 0, logger: silentLogger, ...opts });
+  testStateDir = cp.stateDir;
   return {
     url: cp.url,
     cp,

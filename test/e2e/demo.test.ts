@@ -30,7 +30,7 @@ test('weft demo --duration 8: exit 0, both versions answer, beta users get v2, n
   const demo = startDemo(['--duration', '8'], marker, t);
   const r = await demo.done;
   assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  assert.match(r.stdout, /✓ control plane on http:\/\/127\.0\.0\.1:\d+/);
+  assert.match(r.stdout, /✓ control plane on https:\/\/127\.0\.0\.1:\d+/);
   for (const w of ['api-gateway v1', 'order-service v1', 'order-service v2', 'user-service v1', 'user-service v2', 'payment-service v1']) {
     assert.match(r.stdout, new RegExp(`✓ ${w} ready`), w);
   }

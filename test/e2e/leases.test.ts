@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { startWeft } from '../cli/harness.ts';
+import { call } from '../controlplane/harness.ts';
 import { ECHO_APP, Mesh, MeshProcess, NODE, sleep, waitUntil, type Workload } from './harness/mesh.ts';
 
 const LEASE_TTL_MS = 3_000;
@@ -59,8 +60,8 @@ function countBy(answers: readonly Answer[]): Record<string, number> {
 
 /** The workloads the control plane lists right now (the same API `weft get workloads` reads). */
 async function registered(url: string): Promise<string[]> {
-  const res = await fetch(`${url}/v1/workloads`, { signal: AbortSignal.timeout(2000) });
-  return ((await res.json()) as { workloads: { name: string }[] }).workloads.map((w) => w.name);
+  const res = await call(url, 'GET', '/v1/workloads');
+  return (res.json as { workloads: { name: string }[] }).workloads.map((w) => w.name);
 }
 
 /** `weft get workloads`: the names in its first column. */

@@ -27,9 +27,9 @@ before(async () => {
   });
   await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
   const appPort = (app.address() as AddressInfo).port;
-  const common = { controlPlane: cp.url, namespace: 'default', logger: silentLogger, accessLog: null };
-  server = await startProxy({ ...common, workload: 'user-service-v1-abcd', service: 'user-service', serviceAccount: 'user-service', labels: { app: 'user-service', version: 'v1' }, servicePort: 8080, appPort });
-  client = await startProxy({ ...common, workload: 'order-service-v1-abcd', service: 'order-service', serviceAccount: 'order-service', labels: { app: 'order-service', version: 'v1' }, servicePort: 8080, appPort: 1 });
+  const common = { controlPlane: cp.url, controlPlaneCa: cp.rootCertPem, namespace: 'default', logger: silentLogger, accessLog: null };
+  server = await startProxy({ ...common, joinToken: cp.mintJoinToken('default', 'user-service'), workload: 'user-service-v1-abcd', service: 'user-service', serviceAccount: 'user-service', labels: { app: 'user-service', version: 'v1' }, servicePort: 8080, appPort });
+  client = await startProxy({ ...common, joinToken: cp.mintJoinToken('default', 'order-service'), workload: 'order-service-v1-abcd', service: 'order-service', serviceAccount: 'order-service', labels: { app: 'order-service', version: 'v1' }, servicePort: 8080, appPort: 1 });
   await Promise.all([server.ready, client.ready]);
 });
 

@@ -1,12 +1,16 @@
 // The registry of supported kinds: which apiVersion/kind pairs Weft reads, and a clear answer for the others.
 import type { KindDefinition } from './kind.ts';
+import { authorizationPolicyKind } from './authorization-policy/index.ts';
 import { destinationRuleKind } from './destination-rule/index.ts';
 import { envoyFilterKind } from './envoy-filter/index.ts';
+import { istioOperatorKind } from './istio-operator/index.ts';
 import { localRateLimitKind } from './local-rate-limit/index.ts';
+import { telemetryKind } from './telemetry/index.ts';
+import { peerAuthenticationKind } from './peer-authentication/index.ts';
 import { virtualServiceKind } from './virtual-service/index.ts';
 
 /** Every kind Weft accepts. A new kind is a new folder under kinds/ and one line here. */
-export const KINDS: readonly KindDefinition[] = [virtualServiceKind, destinationRuleKind, envoyFilterKind, localRateLimitKind];
+export const KINDS: readonly KindDefinition[] = [virtualServiceKind, destinationRuleKind, envoyFilterKind, localRateLimitKind, peerAuthenticationKind, authorizationPolicyKind, telemetryKind, istioOperatorKind];
 
 /** Istio kinds Weft does not read yet, so that their authors learn it is not a typo. */
 const KNOWN_ISTIO_KINDS: Readonly<Record<string, string>> = {
@@ -16,10 +20,7 @@ const KNOWN_ISTIO_KINDS: Readonly<Record<string, string>> = {
   WorkloadEntry: 'networking.istio.io',
   WorkloadGroup: 'networking.istio.io',
   ProxyConfig: 'networking.istio.io',
-  PeerAuthentication: 'security.istio.io',
-  AuthorizationPolicy: 'security.istio.io',
   RequestAuthentication: 'security.istio.io',
-  Telemetry: 'telemetry.istio.io',
   WasmPlugin: 'extensions.istio.io',
 };
 

@@ -36,6 +36,11 @@ export interface KindDefinition<S = unknown> {
   /** Field rules by pattern ("spec.http[].route[].weight"); see FieldRule. */
   readonly fields: Readonly<Record<string, FieldRule>>;
   /**
+   * Issue 5: for a kind whose YAML may leave `metadata` out (IstioOperator, as `istioctl install -f`
+   * reads it), the name it is stored under then. Absent: metadata.name is required.
+   */
+  readonly defaultName?: string;
+  /**
    * Istio's semantic validation of one resource, after the schema has passed. Paths given to the
    * reporter start at the resource root ("spec.http[0]"). Declared as a method so that a
    * KindDefinition<VirtualServiceSpec> can sit in a list of KindDefinition.

@@ -3,12 +3,14 @@ import type { Command } from 'commander';
 import type { ApplyResponse, FieldIssue, SourceText } from '../../controlplane/http-api/types.ts';
 import type { ControlPlaneClient } from '../client.ts';
 import { ControlPlaneUnreachableError } from '../errors.ts';
+import { CredentialError } from '../credentials.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { println, type Io } from '../io.ts';
 import { formatError, formatWarning } from '../output.ts';
 import { collect } from '../parse.ts';
 import { readSources } from '../sources.ts';
 import { controlPlaneOption, type CliContext } from '../context.ts';
+import { adminTokenOption, caFileOption, stateDirOption } from '../credentials.ts';
 
 export function registerAnalyze(program: Command, ctx: CliContext): void {
   program
@@ -17,6 +19,9 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
     .requiredOption('-f, --filename <path>', 'a file, a directory (its *.yaml, *.yml, *.json, sorted) or - for stdin; repeatable', collect)
     .option('--local', 'do not ask the control plane: check the files on their own')
     .addOption(controlPlaneOption())
+    .addOption(adminTokenOption())
+    .addOption(caFileOption())
+    .addOption(stateDirOption())
     .addHelpText('after', `
 With a control plane reachable, the files are checked together with what it stores (a
 VirtualService may use subsets of a stored DestinationRule). Without one, or with --local,
@@ -43,8 +48,13 @@ export async function runAnalyze(client: ControlPlaneClient | null, sources: rea
       res = await client.analyze(sources);
       against = `with the config stored at ${client.url}`;
     } catch (err) {
-      if (!(err instanceof ControlPlaneUnreachableError)) throw err;
-      println(io.stderr, `note: no control plane at ${client.url}; checking the files on their own, not against stored config`);
+      if (err instanceof CredentialError) {
+        // Read-only: without the admin credential the files can still be checked on their own.
+        println(io.stderr, `note: ${err.message}; checking the files on their own, not against stored config`);
+      } else {
+        if (!(err instanceof ControlPlaneUnreachableError)) throw err;
+        println(io.stderr, `note: no control plane at ${client.url}; checking the files on their own, not against stored config`);
+      }
     }
   }
   res ??= await analyzeLocally(sources);

@@ -8,6 +8,7 @@ import { formatError, formatResult, formatWarning } from '../output.ts';
 import { collect } from '../parse.ts';
 import { readSources } from '../sources.ts';
 import { controlPlaneOption, type CliContext } from '../context.ts';
+import { adminTokenOption, caFileOption, stateDirOption } from '../credentials.ts';
 
 export function registerApply(program: Command, ctx: CliContext): void {
   program
@@ -15,6 +16,9 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .description('create or update Istio resources from YAML or JSON; all or nothing')
     .requiredOption('-f, --filename <path>', 'a file, a directory (its *.yaml, *.yml, *.json, sorted) or - for stdin; repeatable', collect)
     .addOption(controlPlaneOption())
+    .addOption(adminTokenOption())
+    .addOption(caFileOption())
+    .addOption(stateDirOption())
     .addHelpText('after', `
 Every document of every -f is validated together and applied in one step: if any of them
 has an error, nothing is applied and each error names its file, line and field.

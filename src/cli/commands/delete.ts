@@ -6,6 +6,7 @@ import { qualifiedKind } from '../kinds.ts';
 import { collect } from '../parse.ts';
 import { readSources } from '../sources.ts';
 import { controlPlaneOption, type CliContext } from '../context.ts';
+import { adminTokenOption, caFileOption, stateDirOption } from '../credentials.ts';
 import { reportBatch } from './apply.ts';
 
 export function registerDelete(program: Command, ctx: CliContext): void {
@@ -15,6 +16,9 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .requiredOption('-f, --filename <path>', 'a file, a directory (its *.yaml, *.yml, *.json, sorted) or - for stdin; repeatable', collect)
     .option('--ignore-not-found', 'a resource that does not exist is not an error')
     .addOption(controlPlaneOption())
+    .addOption(adminTokenOption())
+    .addOption(caFileOption())
+    .addOption(stateDirOption())
     .addHelpText('after', `
 Only kind, metadata.name and metadata.namespace of each document matter.
 

@@ -9,6 +9,7 @@ import { formatTable, toJson, toYamlDocuments } from '../output.ts';
 import { resourceTable, serviceTable, servicesOf, workloadTable, type Table } from '../tables.ts';
 import type { ControlPlaneClient } from '../client.ts';
 import { controlPlaneOption, type CliContext } from '../context.ts';
+import { adminTokenOption, caFileOption, stateDirOption } from '../credentials.ts';
 
 export type OutputFormat = 'table' | 'wide' | 'yaml' | 'json';
 
@@ -30,6 +31,9 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .option('-A, --all-namespaces', 'every namespace (adds a NAMESPACE column)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json', 'wide']))
     .addOption(controlPlaneOption())
+    .addOption(adminTokenOption())
+    .addOption(caFileOption())
+    .addOption(stateDirOption())
     .addHelpText('after', () => `
 Kinds: ${kindNamesHelp()} (singular, plural, short, or with the API group).
 

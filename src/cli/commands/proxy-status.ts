@@ -6,6 +6,7 @@ import { println } from '../io.ts';
 import { formatAge, formatTable } from '../output.ts';
 import type { Table } from '../tables.ts';
 import { controlPlaneOption, type CliContext } from '../context.ts';
+import { adminTokenOption, caFileOption, stateDirOption } from '../credentials.ts';
 
 export function registerProxyStatus(program: Command, ctx: CliContext): void {
   program
@@ -14,6 +15,9 @@ export function registerProxyStatus(program: Command, ctx: CliContext): void {
     .description('show every sidecar: its service, version, config version and sync state')
     .argument('[name]', 'only proxies whose name starts with this')
     .addOption(controlPlaneOption())
+    .addOption(adminTokenOption())
+    .addOption(caFileOption())
+    .addOption(stateDirOption())
     .addHelpText('after', `
 STATUS is one of:
   synced                the proxy acknowledged the latest config the control plane computed for it

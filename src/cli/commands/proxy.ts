@@ -7,6 +7,8 @@ import { println } from '../io.ts';
 import { collectLabel, parseListenPort, parsePort, parsePositiveInt } from '../parse.ts';
 import { watchStopSignals } from '../stop-signal.ts';
 import { controlPlaneOption, type CliContext } from '../context.ts';
+import { caFileOption, joinTokenOption, stateDirOption } from '../credentials.ts';
+import { sidecarCredentials } from '../sidecar-credentials.ts';
 import { accessLogStream } from './run.ts';
 
 interface ProxyFlags {
@@ -24,6 +26,9 @@ interface ProxyFlags {
   address: string;
   accessLog: string;
   maxRegexLength?: number;
+  token?: string;
+  caFile?: string;
+  stateDir?: string;
 }
 
 export function registerProxy(program: Command, ctx: CliContext): void {
@@ -45,14 +50,23 @@ export function registerProxy(program: Command, ctx: CliContext): void {
     .option('--access-log <dest>', 'one JSON line per request: - (stdout), stderr, off, or a file', '-')
     .option('--max-regex-length <n>', 'longest route regex this sidecar accepts; a config with a longer one is NACKed (default: 1024)', parsePositiveInt)
     .addOption(controlPlaneOption())
+    .addOption(joinTokenOption())
+    .addOption(caFileOption())
+    .addOption(stateDirOption())
     .addHelpText('after', `
 Once the sidecar holds a certificate and a config it prints one JSON line on stdout:
   {"id":"web-k7qz.default","outboundPort":41001,"inboundPort":41002,"adminPort":41003}
 Point the app's HTTP_PROXY at the outbound port. Ctrl-C or SIGTERM drains and stops it.
 
+The sidecar obtains its certificate with a join token bound to its namespace and service
+account (--token or WEFT_JOIN_TOKEN, from \`weft token create\`); run as the control plane's
+user, it mints one itself. It verifies the control plane with --ca-file / WEFT_CA_FILE, else
+root-cert.pem in the control plane's state directory.
+
 Examples:
   weft proxy --service web --version v1 --port 8080 --app-port 3000
-  weft proxy --service web --port 8080 --app-port 3000 --outbound-port 15001 --access-log off`)
+  weft proxy --service web --port 8080 --app-port 3000 --outbound-port 15001 --access-log off
+  weft proxy --service web --port 8080 --app-port 3000 --token "$(cat web.token)" --ca-file root-cert.pem`)
     .action(ctx.action(async (f: ProxyFlags, cmd: Command) => {
       let id;
       try {
@@ -64,11 +78,13 @@ Examples:
       // Loaded on demand: the sidecar and its logger are not needed by the other commands.
       const { startProxy } = await import('../../proxy/main.ts');
       const { createLogger } = await import('../../lib/log.ts');
+      const creds = await sidecarCredentials(ctx, cmd, f, id);
       const accessLog = accessLogStream(f.accessLog);
       const stop = watchStopSignals();
       try {
         const proxy = await startProxy({
           controlPlane: ctx.controlPlaneUrl(cmd),
+          ...creds,
           ...id,
           servicePort: f.port,
           appPort: f.appPort,

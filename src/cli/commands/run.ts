@@ -8,6 +8,8 @@ import { CliError, UsageError } from '../errors.ts';
 import { println } from '../io.ts';
 import { collectLabel, parseDurationMs, parsePort, parsePositiveInt } from '../parse.ts';
 import { controlPlaneOption, type CliContext } from '../context.ts';
+import { caFileOption, joinTokenOption, stateDirOption } from '../credentials.ts';
+import { sidecarCredentials } from '../sidecar-credentials.ts';
 
 export interface RunFlags {
   service: string;
@@ -21,6 +23,9 @@ export interface RunFlags {
   readyTimeout: number;
   accessLog: string;
   maxRegexLength?: number;
+  token?: string;
+  caFile?: string;
+  stateDir?: string;
 }
 
 export function registerRun(program: Command, ctx: CliContext): void {
@@ -40,12 +45,19 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--access-log <dest>', 'where the sidecar writes one JSON line per request: stderr (default, so the app keeps stdout to itself), - (stdout), off, or a file', 'stderr')
     .option('--max-regex-length <n>', 'longest route regex the sidecar accepts; a config with a longer one is NACKed (default: 1024)', parsePositiveInt)
     .addOption(controlPlaneOption())
+    .addOption(joinTokenOption())
+    .addOption(caFileOption())
+    .addOption(stateDirOption())
     .addHelpText('after', `
 The app gets PORT (listen there), HTTP_PROXY/http_proxy (the sidecar's outbound listener),
 NO_PROXY/no_proxy=localhost,127.0.0.1,::1 and NODE_USE_ENV_PROXY=1, so that a plain
 GET http://user-service:8080/users/1 from Node, curl, Python or Go goes through the mesh.
 SIGINT, SIGTERM and SIGHUP are forwarded to the app; when it exits the sidecar drains and
 weft run exits with the app's status (128 + n when a signal killed it).
+
+The sidecar obtains its certificate with a join token bound to the namespace and service
+account (--token or WEFT_JOIN_TOKEN, from \`weft token create\`); run as the control plane's
+user, weft run mints one itself, so no flag is needed on one machine.
 
 Examples:
   weft run --service user-service --version v2 --port 8080 -- node user-service.js
@@ -65,6 +77,7 @@ Examples:
       try {
         return await runWorkload({
           controlPlane: ctx.controlPlaneUrl(cmd),
+          credentials: (id) => sidecarCredentials(ctx, cmd, flags, id),
           identity: {
             service: flags.service,
             namespace: flags.namespace,

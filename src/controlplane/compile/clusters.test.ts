@@ -52,10 +52,10 @@ test('a subset holds the endpoints whose labels contain all of its labels, on th
   assert.deepEqual(eps(`outbound|9090|canary|${REV}`), []);
 });
 
-test('no DestinationRule: only the whole-service clusters, LEAST_REQUEST, ISTIO_MUTUAL', () => {
+test('no DestinationRule: only the whole-service clusters, LEAST_REQUEST, auto mTLS', () => {
   const c = clustersOf([]);
   assert.deepEqual([...c.keys()], [`outbound|9080||${REV}`, `outbound|9090||${REV}`]);
-  for (const cl of c.values()) assert.deepEqual([cl.lbPolicy, cl.transport], ['LEAST_REQUEST', 'ISTIO_MUTUAL']);
+  for (const cl of c.values()) assert.deepEqual([cl.lbPolicy, cl.transport], ['LEAST_REQUEST', 'AUTO']);
 });
 
 test('a route to an undefined subset gets an empty cluster, never a dangling name nor the whole service', () => {

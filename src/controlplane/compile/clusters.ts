@@ -5,6 +5,7 @@ import { clusterName, type ClusterKey } from './cluster-key.ts';
 import { convertConnectionPool } from './convert/connection-pool.ts';
 import { convertLoadBalancer } from './convert/load-balancer.ts';
 import { convertOutlierDetection } from './convert/outlier.ts';
+import { convertClientTls } from './convert/tls.ts';
 import type { DestinationRuleLookup } from './destination-rules.ts';
 import type { EndpointLookup } from './endpoints.ts';
 import { compareStrings } from './labels.ts';
@@ -52,13 +53,15 @@ export function buildClusters({ services, endpoints, destinationRuleFor, referen
     // An unknown subset selects nothing (not everything): routing to it must not leak to other versions.
     const known = target !== undefined && (key.subset === '' || subset !== undefined);
     const outlierDetection = convertOutlierDetection(policy.outlierDetection);
+    const { transport, tls } = convertClientTls(policy.tls);
     clusters.push({
       name,
       service: key.service,
       port: key.port,
       subset: key.subset,
       lbPolicy: convertLoadBalancer(policy.loadBalancer),
-      transport: 'ISTIO_MUTUAL',
+      transport,
+      ...(tls === undefined ? {} : { tls }),
       endpoints: known ? endpoints(target, key.port, subset?.labels) : [],
       // Always present, as Istio writes circuit-breaker thresholds on every cluster; outlier detection only when configured.
       connectionPool: convertConnectionPool(policy.connectionPool),

@@ -1,7 +1,8 @@
 // Endpoints of a service port: the live workloads that back the service, at the port their sidecar accepts mTLS on.
-import type { Endpoint } from '../../model/proxy-config.ts';
+import type { Endpoint, InboundMtls } from '../../model/proxy-config.ts';
 import type { Workload } from './input.ts';
 import { compareStrings, selects, sortedLabels } from './labels.ts';
+import { modeForPort } from './peer-authentication.ts';
 
 /** Endpoints of one service port, optionally narrowed to a subset's labels; sorted by address, port, workload. */
 export type EndpointLookup = (
@@ -12,9 +13,11 @@ export type EndpointLookup = (
 
 /**
  * A workload backs service S when it names S and lives in S's namespace; for each of its port entries
- * whose `port` is the service port, it contributes one endpoint at `targetPort`.
+ * whose `port` is the service port, it contributes one endpoint at `targetPort`. `peerMtls` (issue 4)
+ * gives the workload's PeerAuthentication result: an endpoint whose mode on that service port is
+ * DISABLE gets `mtls: false`, so that auto mTLS sends it plaintext.
  */
-export function indexEndpoints(workloads: readonly Workload[], trustDomain: string): EndpointLookup {
+export function indexEndpoints(workloads: readonly Workload[], trustDomain: string, peerMtls?: (w: Workload) => InboundMtls): EndpointLookup {
   const byService = new Map<string, Workload[]>();
   for (const w of workloads) {
     const key = serviceKey(w.service, w.namespace);
@@ -34,6 +37,7 @@ export function indexEndpoints(workloads: readonly Workload[], trustDomain: stri
           identity: `spiffe://${trustDomain}/ns/${w.namespace}/sa/${w.serviceAccount}`,
           workload: w.name,
           labels: sortedLabels(w.labels),
+          ...(peerMtls !== undefined && modeForPort(peerMtls(w), p.port) === 'DISABLE' ? { mtls: false } : {}),
         });
       }
     }

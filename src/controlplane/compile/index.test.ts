@@ -62,7 +62,7 @@ test("the seed's canary: subset clusters hold exactly the endpoints of their ver
     port: 8080,
     subset: 'v2',
     lbPolicy: 'LEAST_REQUEST',
-    transport: 'ISTIO_MUTUAL',
+    transport: 'AUTO',
     endpoints: undefined,
     connectionPool: DEFAULT_CONNECTION_POOL,
   });

@@ -1,13 +1,16 @@
 // compile(): the pure function from one proxy's CompileInput to its ProxyConfig (all but the version the push layer stamps).
-import type { ProxyConfig } from '../../model/proxy-config.ts';
+import type { InboundAuthorization, InboundConfig, InboundMtls, ProxyConfig } from '../../model/proxy-config.ts';
+import { buildAuthorization } from './authorization.ts';
 import { buildClusters } from './clusters.ts';
 import { indexDestinationRules } from './destination-rules.ts';
 import { indexEndpoints } from './endpoints.ts';
 import { buildInbound } from './inbound.ts';
 import type { CompileInput } from './input.ts';
 import { sortedLabels } from './labels.ts';
+import { DEFAULT_MTLS_MODE, indexPeerAuthentications } from './peer-authentication.ts';
 import { buildRateLimits } from './rate-limit.ts';
 import { buildRouteTable } from './routes.ts';
+import { buildTelemetry } from './telemetry.ts';
 import { indexServices } from './services.ts';
 import { indexVirtualServices } from './virtual-services.ts';
 
@@ -20,7 +23,7 @@ export type CompiledConfig = Omit<ProxyConfig, 'version'>;
  *
  * Builders run in a fixed order: the service view, the route table (virtual hosts, which also
  * records every cluster a route or mirror names), then the clusters with their endpoints, then the
- * local rate limits, then inbound.
+ * local rate limits, then inbound (with the AuthorizationPolicies in scope, issue 4).
  */
 export function compile(input: CompileInput): CompiledConfig {
   const { proxy, mesh } = input;
@@ -30,9 +33,10 @@ export function compile(input: CompileInput): CompiledConfig {
     virtualServiceFor: indexVirtualServices(input.virtualServices, proxy.namespace),
     proxy,
   });
+  const peerMtls = indexPeerAuthentications(input.peerAuthentications, mesh.rootNamespace);
   const clusters = buildClusters({
     services,
-    endpoints: indexEndpoints(input.workloads, mesh.trustDomain),
+    endpoints: indexEndpoints(input.workloads, mesh.trustDomain, peerMtls),
     destinationRuleFor: indexDestinationRules(input.destinationRules, proxy, mesh.rootNamespace),
     referenced: routeTable.referencedClusters,
   });
@@ -50,7 +54,27 @@ export function compile(input: CompileInput): CompiledConfig {
     trustDomain: mesh.trustDomain,
     virtualHosts: routeTable.virtualHosts,
     clusters,
-    inbound: buildInbound(proxy, input.workloads, rateLimits.inbound),
+    inbound: withAuthorization(
+      withMtls(buildInbound(proxy, input.workloads, rateLimits.inbound), peerMtls(proxy)),
+      buildAuthorization({ policies: input.authorizationPolicies ?? [], proxy, workloads: input.workloads, rootNamespace: mesh.rootNamespace }),
+    ),
     ...(rateLimits.outbound === undefined ? {} : { outboundRateLimit: rateLimits.outbound }),
+    ...telemetryOf(input),
   };
+}
+
+/** Issue 5: tracing / access log / metrics settings, left out when nothing configures them (configs stay as they were). */
+function telemetryOf(input: CompileInput): Pick<CompiledConfig, 'telemetry'> {
+  const telemetry = buildTelemetry({ istioOperators: input.istioOperators ?? [], telemetries: input.telemetries ?? [], proxy: input.proxy, rootNamespace: input.mesh.rootNamespace });
+  return telemetry === undefined ? {} : { telemetry };
+}
+
+/** Issue 4: the inbound listener's mTLS mode, left out when it is the default (PERMISSIVE everywhere) so that configs without PeerAuthentication stay as they were. */
+function withMtls(inbound: InboundConfig, mtls: InboundMtls): InboundConfig {
+  return mtls.mode === DEFAULT_MTLS_MODE && mtls.portModes === undefined ? inbound : { ...inbound, mtls };
+}
+
+/** Issue 4: the AuthorizationPolicies in scope, left out when none applies (no authorization stage). */
+function withAuthorization(inbound: InboundConfig, authorization: InboundAuthorization | undefined): InboundConfig {
+  return authorization === undefined ? inbound : { ...inbound, authorization };
 }

@@ -1,7 +1,7 @@
 // Test-only builders and a YAML reader for compiler inputs, so each test states only what it is about.
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
-import type { DestinationRule, EnvoyFilter, LocalRateLimitPolicy, VirtualService } from '../../api/resource.ts';
+import type { DestinationRule, EnvoyFilter, LocalRateLimitPolicy, PeerAuthentication, VirtualService } from '../../api/resource.ts';
 import type { DestinationRuleSpec } from '../../api/kinds/destination-rule/types.ts';
 import type { VirtualServiceSpec } from '../../api/kinds/virtual-service/types.ts';
 import type { NodeInfo, ProxyConfig } from '../../model/proxy-config.ts';
@@ -53,6 +53,7 @@ export interface InputParts {
   readonly destinationRules?: readonly DestinationRule[];
   readonly envoyFilters?: readonly EnvoyFilter[];
   readonly rateLimits?: readonly LocalRateLimitPolicy[];
+  readonly peerAuthentications?: readonly PeerAuthentication[];
 }
 
 export function input(p: InputParts): CompileInput {
@@ -64,6 +65,7 @@ export function input(p: InputParts): CompileInput {
     destinationRules: p.destinationRules ?? [],
     envoyFilters: p.envoyFilters ?? [],
     rateLimits: p.rateLimits ?? [],
+    peerAuthentications: p.peerAuthentications ?? [],
     mesh: DEFAULT_MESH_CONFIG,
   };
 }
@@ -92,7 +94,7 @@ interface RegistryDocument {
  * EnvoyFilter or LocalRateLimit exactly as a user would apply it.
  */
 export function compileInputFromYaml(text: string): CompileInput {
-  const { virtualServices, destinationRules, envoyFilters, rateLimits, registry } = readDocuments(text);
+  const { virtualServices, destinationRules, envoyFilters, rateLimits, peerAuthentications, registry } = readDocuments(text);
   if (registry === undefined) throw new Error('test YAML: no registry document (one without kind, holding proxy/services/workloads)');
   const workloads = registry.workloads ?? [];
   const own = workloads.find((w) => w.name === registry.proxy.workload && w.namespace === registry.proxy.namespace);
@@ -105,6 +107,7 @@ export function compileInputFromYaml(text: string): CompileInput {
     destinationRules,
     envoyFilters,
     rateLimits,
+    peerAuthentications,
     mesh: registry.mesh ?? DEFAULT_MESH_CONFIG,
   };
 }
@@ -114,6 +117,7 @@ export interface Resources {
   destinationRules: DestinationRule[];
   envoyFilters: EnvoyFilter[];
   rateLimits: LocalRateLimitPolicy[];
+  peerAuthentications: PeerAuthentication[];
 }
 
 function readDocuments(text: string): Resources & { registry: RegistryDocument | undefined } {
@@ -121,6 +125,7 @@ function readDocuments(text: string): Resources & { registry: RegistryDocument |
   const destinationRules: DestinationRule[] = [];
   const envoyFilters: EnvoyFilter[] = [];
   const rateLimits: LocalRateLimitPolicy[] = [];
+  const peerAuthentications: PeerAuthentication[] = [];
   let registry: RegistryDocument | undefined;
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) throw doc.errors[0]!;
@@ -136,9 +141,10 @@ function readDocuments(text: string): Resources & { registry: RegistryDocument |
     else if (r.kind === 'DestinationRule') destinationRules.push(withNs as DestinationRule);
     else if (r.kind === 'EnvoyFilter') envoyFilters.push(withNs as EnvoyFilter);
     else if (r.kind === 'LocalRateLimit') rateLimits.push(withNs as LocalRateLimitPolicy);
+    else if (r.kind === 'PeerAuthentication') peerAuthentications.push(withNs as PeerAuthentication);
     else throw new Error(`test YAML: unexpected kind ${r.kind}`);
   }
-  return { virtualServices, destinationRules, envoyFilters, rateLimits, registry };
+  return { virtualServices, destinationRules, envoyFilters, rateLimits, peerAuthentications, registry };
 }
 
 /**

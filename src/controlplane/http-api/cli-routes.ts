@@ -10,17 +10,25 @@
  *   GET  /v1/proxies   200 { proxies }
  *   GET  /v1/workloads 200 { workloads }
  *   GET  /healthz      200 { ok, version, revision }
+ *   GET  /v1/graph     200 ServiceGraph (issue 5: the service graph over the telemetry window)
+ *   GET  /v1/workloads/:namespace/:name/secret   200 WorkloadSecret | 404 WEFT_WORKLOAD_UNKNOWN | 502 WEFT_SECRET_UNAVAILABLE
+ *        (issue 4: the sidecar's own /certs, for `weft proxy-config secret`)
  */
 import { resourceKey, type Resource } from '../../api/resource.ts';
 import type { PushServer } from '../push/server.ts';
 import type { ServiceRegistry } from '../registry/registry.ts';
+import type { EdgeWindow } from '../telemetry/edge-window.ts';
+import type { ServiceGraph } from '../telemetry/graph-types.ts';
+import { buildServiceGraph } from '../telemetry/service-graph.ts';
 import { planBatch } from '../store/batch.ts';
 import { refOf, type ResourceStore } from '../store/store.ts';
 import { readJson } from './body.ts';
+import { HttpError } from './errors.ts';
+import { fetchSidecarSecret } from './sidecar-secret.ts';
 import { sendJson } from './respond.ts';
 import type { Router } from './router.ts';
 import { parseApplyRequest } from './schemas.ts';
-import type { ApplyResponse, FieldIssue, HealthResponse, ResourceList, SourceText, WorkloadStatus } from './types.ts';
+import type { ApplyResponse, FieldIssue, HealthResponse, ResourceList, SourceText, WorkloadSecret, WorkloadStatus } from './types.ts';
 
 /** api/analyze.ts validateBatch: load, validate each kind, cross-validate against what is stored. */
 export type ValidateBatch = (
@@ -37,6 +45,8 @@ export interface CliRouteDeps {
   /** Weft's version, for /healthz. */
   readonly version: string;
   readonly maxBodyBytes: number;
+  /** Issue 5: the sidecars' telemetry over a sliding window, for GET /v1/graph. */
+  readonly graph: EdgeWindow;
 }
 
 const APPLY_BODY = 'an ApplyRequest { "sources": [{ "name", "text" }] }';
@@ -105,8 +115,25 @@ export function addCliRoutes(router: Router, deps: CliRouteDeps): void {
     sendJson(res, 200, { workloads });
   });
 
+  // Issue 4: asked of the sidecar itself, so it shows what is in service (after renewals), not
+  // what the CA once issued.
+  router.add('GET', '/v1/workloads/:namespace/:name/secret', async ({ res, params }) => {
+    const { namespace = '', name = '' } = params;
+    const lease = registry.leases().find((l) => l.workload.namespace === namespace && l.workload.name === name);
+    if (lease === undefined) {
+      throw new HttpError(404, 'WEFT_WORKLOAD_UNKNOWN', `no workload ${namespace}/${name} is registered; \`weft get workloads\` lists them`);
+    }
+    const body: WorkloadSecret = { workload: name, namespace, service: lease.workload.service, secret: await fetchSidecarSecret(lease.workload) };
+    sendJson(res, 200, body);
+  });
+
   router.add('GET', '/healthz', ({ res }) => {
     const body: HealthResponse = { ok: true, version: deps.version, revision: store.revision };
+    sendJson(res, 200, body);
+  });
+
+  router.add('GET', '/v1/graph', ({ res }) => {
+    const body: ServiceGraph = buildServiceGraph(deps.graph.snapshot());
     sendJson(res, 200, body);
   });
 }

@@ -34,6 +34,12 @@ describe('Router', () => {
     assert.deepEqual(statusOf(() => router.match('GET', '/v1/workloads')), { status: 405, code: 'WEFT_HTTP_METHOD_NOT_ALLOWED', headers: { allow: 'POST' } });
   });
 
+  it('gives every route an access class, "admin" unless it says otherwise (issue 4: safe by default)', () => {
+    const r = new Router().add('GET', '/v1/new-route', noop).add('POST', '/v1/workloads', noop, 'workload');
+    assert.equal(r.match('GET', '/v1/new-route').access, 'admin');
+    assert.equal(r.match('POST', '/v1/workloads').access, 'workload');
+  });
+
   it('answers 400 for a parameter that is not valid percent-encoding', () => {
     assert.equal(statusOf(() => router.match('GET', '/v1/proxies/%E0%A4%A/stream')).status, 400);
   });

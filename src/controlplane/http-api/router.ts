@@ -1,12 +1,17 @@
-/** Router: maps a method and a path like "/v1/workloads/:namespace/:name/lease" to a handler and its decoded parameters; 404 and 405 are its answers too. */
+/** Router: maps a method and a path like "/v1/workloads/:namespace/:name/lease" to a handler, its access class and its decoded parameters; 404 and 405 are its answers too. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Caller, RouteAccess } from '../auth/authenticate.ts';
 import { HttpError } from './errors.ts';
+
+export type { Caller, RouteAccess } from '../auth/authenticate.ts';
 
 export interface RouteContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly url: URL;
   readonly params: Readonly<Record<string, string>>;
+  /** Who is calling, as the server's authentication established it for the route's access class. */
+  readonly caller: Caller;
 }
 
 export type Handler = (ctx: RouteContext) => Promise<void> | void;
@@ -15,18 +20,24 @@ interface Route {
   readonly method: string;
   readonly segments: readonly string[];
   readonly handler: Handler;
+  readonly access: RouteAccess;
 }
 
 export interface Match {
   readonly handler: Handler;
   readonly params: Readonly<Record<string, string>>;
+  readonly access: RouteAccess;
 }
 
 export class Router {
   readonly #routes: Route[] = [];
 
-  add(method: string, pattern: string, handler: Handler): this {
-    this.#routes.push({ method, segments: split(pattern), handler });
+  /**
+   * `access` says who may call the route (auth/authenticate.ts); the server checks it before the
+   * handler runs. A route added without one needs the admin credential: safe by default.
+   */
+  add(method: string, pattern: string, handler: Handler, access: RouteAccess = 'admin'): this {
+    this.#routes.push({ method, segments: split(pattern), handler, access });
     return this;
   }
 
@@ -37,7 +48,7 @@ export class Router {
     for (const route of this.#routes) {
       const params = matchSegments(route.segments, path);
       if (params === null) continue;
-      if (route.method === method) return { handler: route.handler, params };
+      if (route.method === method) return { handler: route.handler, params, access: route.access };
       allowed.add(route.method);
     }
     if (allowed.size > 0) {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { CertificateRequest, ConfigAck, WorkloadRegistration } from '../../model/control-protocol.ts';
+import { LATENCY_BUCKETS_MS, type TelemetryReport } from '../../model/telemetry-report.ts';
 import { HttpError } from './errors.ts';
 import type { ApplyRequest } from './types.ts';
 
@@ -32,6 +33,7 @@ export const workloadRegistrationSchema = z.object({
     protocol: z.literal('http'),
     name: z.string().optional(),
   })).min(1),
+  adminPort: port.optional(),
 });
 
 export const certificateRequestSchema = z.object({
@@ -45,10 +47,29 @@ export const configAckSchema = z.object({
   error: z.string().optional(),
 });
 
+/** Issue 5: a sidecar's telemetry report (model/telemetry-report.ts); sizes bounded so a report cannot grow the window without limit. */
+const workloadRef = z.object({ namespace: z.string().max(63), workload: z.string().max(253), app: z.string().max(253), version: z.string().max(253) });
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const telemetryReportSchema = z.object({
+  intervalMs: z.number().min(0).max(86_400_000),
+  droppedEdges: count,
+  edges: z.array(z.object({
+    source: workloadRef.nullable(),
+    destinationService: z.string().min(1).max(253),
+    destination: workloadRef.nullable(),
+    mtls: z.boolean(),
+    requests: count,
+    errors: count,
+    latencyBuckets: z.array(count).max(LATENCY_BUCKETS_MS.length + 1),
+    latencySumMs: z.number().min(0),
+  })).max(10_000),
+});
+
 export const parseApplyRequest = (v: unknown) => parseBody<ApplyRequest>(applyRequestSchema, v, 'an ApplyRequest { "sources": [{ "name", "text" }] }');
 export const parseRegistration = (v: unknown) => parseBody<WorkloadRegistration>(workloadRegistrationSchema, v, 'a WorkloadRegistration');
 export const parseCertificateRequest = (v: unknown) => parseBody<CertificateRequest>(certificateRequestSchema, v, 'a CertificateRequest { "csr": "<PEM>" }');
 export const parseConfigAck = (v: unknown) => parseBody<ConfigAck>(configAckSchema, v, 'a ConfigAck { "version", "error"? }');
+export const parseTelemetryReport = (v: unknown) => parseBody<TelemetryReport>(telemetryReportSchema, v, 'a TelemetryReport { "intervalMs", "edges", "droppedEdges" }');
 
 /**
  * `what` names the expected body in the advice. The cast to the contract type is sound: parsed

@@ -8,6 +8,7 @@
  *   GET  /v1/resources?kind=K[&namespace=N][&name=X]   → { items: Resource[] }
  *   GET  /v1/proxies                                    → { proxies: ProxyStatus[] }
  *   GET  /v1/workloads                                  → { workloads: WorkloadStatus[] }
+ *   GET  /v1/workloads/<ns>/<name>/secret               → WorkloadSecret (issue 4; 404 unknown, 502 sidecar unreachable)
  *   GET  /healthz                                       → { ok: true, version, revision }
  *
  * Every error answers with an ErrorBody ({ error: { code: "WEFT_…", message } }); a rejected
@@ -15,6 +16,7 @@
  */
 import type { Resource } from '../../api/resource.ts';
 import type { WorkloadRegistration } from '../../model/control-protocol.ts';
+import type { SecretDump } from '../../model/secret-dump.ts';
 import type { FieldIssue, SourceText } from '../../api/field-issue.ts';
 
 // SourceText and FieldIssue live in the api layer (which must not import the control plane).
@@ -78,3 +80,11 @@ export interface ProxyStatus {
 export type WorkloadStatus = WorkloadRegistration & { readonly leaseExpiresAt: string };
 
 export type ResourceList = { readonly items: readonly Resource[] };
+
+/** Issue 4: `GET /v1/workloads/<ns>/<name>/secret`, what `weft proxy-config secret` shows: the sidecar's own /certs. */
+export interface WorkloadSecret {
+  readonly workload: string;
+  readonly namespace: string;
+  readonly service: string;
+  readonly secret: SecretDump;
+}

@@ -24,6 +24,14 @@ import { ProxyStream } from './stream.ts';
 
 export type CompileFn = (input: CompileInput) => CompiledConfig;
 
+/** Issue 5: what the push server reports to the control plane's /metrics. */
+export interface PushMetrics {
+  /** A snapshot was written to a stream, `latencyMs` after the change (or connect) that caused it. */
+  pushed(latencyMs: number): void;
+  acked(accepted: boolean): void;
+  compileFailed(): void;
+}
+
 export interface PushServerOptions {
   readonly store: ResourceStore;
   readonly registry: ServiceRegistry;
@@ -37,6 +45,7 @@ export interface PushServerOptions {
   readonly maxDelayMs?: number;
   /** Default 5 s. */
   readonly pingIntervalMs?: number;
+  readonly metrics?: PushMetrics;
 }
 
 interface Connection {
@@ -61,6 +70,9 @@ export class PushServer {
   readonly #unwatch: (() => void)[];
   #pingTimer: Timer | null = null;
   #closed = false;
+  readonly #metrics: PushMetrics | null;
+  /** Clock time of the first change not yet pushed (push latency starts there). */
+  #changedAt: number | null = null;
 
   constructor(opts: PushServerOptions) {
     this.#store = opts.store;
@@ -70,17 +82,23 @@ export class PushServer {
     this.#clock = opts.clock ?? systemClock;
     this.#logger = opts.logger ?? silentLogger;
     this.#pingIntervalMs = opts.pingIntervalMs ?? 5_000;
+    this.#metrics = opts.metrics ?? null;
     this.#debouncer = new Debouncer({ quietMs: opts.quietMs ?? 50, maxDelayMs: opts.maxDelayMs ?? 500, clock: this.#clock, fire: () => this.pushAll() });
     this.#unwatch = [
-      this.#store.watch(() => this.#debouncer.trigger()),
+      this.#store.watch(() => this.#changed()),
       this.#registry.watch((e) => {
         if (e.type !== 'registered') {
           const id = proxyIdOf({ workload: e.workload.name, namespace: e.workload.namespace });
           if (!this.#connections.has(id)) this.#book.forget(id);
         }
-        this.#debouncer.trigger();
+        this.#changed();
       }),
     ];
+  }
+
+  #changed(): void {
+    this.#changedAt ??= this.#clock.now();
+    this.#debouncer.trigger();
   }
 
   /** Number of open streams. */
@@ -103,6 +121,7 @@ export class PushServer {
     const w = this.workloadOf(proxyId);
     if (w === undefined) return false;
     const node = nodeInfoOf(w);
+    const since = this.#clock.now();
     const config = this.#compileFor(node, this.#shared());
     const conn: Connection = { id: proxyId, node, stream: null, lastSent: null };
     const previous = this.#connections.get(proxyId);
@@ -112,7 +131,7 @@ export class PushServer {
     conn.stream = new ProxyStream(res, () => this.#onClose(conn));
     this.#book.connected(node, this.#clock.now());
     this.#logger.info({ proxy: proxyId }, 'proxy connected');
-    this.#send(conn, config);
+    this.#send(conn, config, since);
     this.#armPing();
     return true;
   }
@@ -120,6 +139,7 @@ export class PushServer {
   /** Records an ACK or NACK; false when this proxy never connected. */
   ack(proxyId: string, ack: ConfigAck): boolean {
     const known = this.#book.acked(proxyId, ack, this.#clock.now());
+    if (known) this.#metrics?.acked(ack.error === undefined);
     if (known && ack.error !== undefined) this.#logger.warn({ proxy: proxyId, version: ack.version, reason: ack.error }, 'proxy rejected its config (NACK); it keeps serving the previous one');
     return known;
   }
@@ -135,6 +155,8 @@ export class PushServer {
 
   /** Recompiles every connected proxy and sends what changed (the debouncer calls this). */
   pushAll(): void {
+    const since = this.#changedAt ?? this.#clock.now();
+    this.#changedAt = null;
     if (this.#closed || this.#connections.size === 0) return;
     const shared = this.#shared();
     for (const conn of this.#connections.values()) {
@@ -142,7 +164,7 @@ export class PushServer {
       const w = this.#registry.get(conn.node.namespace, conn.node.workload);
       if (w !== undefined) conn.node = nodeInfoOf(w);
       try {
-        this.#send(conn, this.#compileFor(conn.node, shared));
+        this.#send(conn, this.#compileFor(conn.node, shared), since);
       } catch (err) {
         this.#logger.error({ err, proxy: conn.id }, 'could not compile a proxy config; the proxy keeps its previous one');
       }
@@ -168,11 +190,12 @@ export class PushServer {
     try {
       return this.#compile(inputFor(node, shared));
     } catch (err) {
+      this.#metrics?.compileFailed();
       throw new WeftError('WEFT_COMPILE_FAILED', `could not compile the config of proxy ${node.id}: ${messageOf(err)}`, { cause: err });
     }
   }
 
-  #send(conn: Connection, compiled: CompiledConfig): void {
+  #send(conn: Connection, compiled: CompiledConfig, since: number): void {
     const config = snapshotOf(compiled);
     if (config.version === conn.lastSent || conn.stream === null) return;
     if (conn.stream.send({ type: 'snapshot', version: config.version, config })) {
@@ -180,6 +203,7 @@ export class PushServer {
       const record = this.#book.get(conn.id);
       if (record !== undefined) record.node = conn.node;
       this.#book.sent(conn.id, config.version);
+      this.#metrics?.pushed(this.#clock.now() - since);
       this.#logger.debug({ proxy: conn.id, version: config.version }, 'sent config snapshot');
     }
   }

@@ -4,7 +4,8 @@
  * serving and becomes the NACK reason. Each version gets its listeners' pipelines built once:
  *
  *   outbound: [local rate limit, if ProxyConfig.outboundRateLimit] → router
- *   inbound:  [local rate limit, if InboundConfig.rateLimit] → inbound terminal (to the local app)
+ *   inbound:  [authorization, if InboundConfig.authorization] → [local rate limit, if InboundConfig.rateLimit]
+ *             → inbound terminal (to the local app)
  *
  * A listener without a limit has no rate-limit stage at all; a limit's token bucket outlives
  * versions that keep its parameters.
@@ -13,9 +14,10 @@ import { messageOf } from '../../lib/errors.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { ProxyConfig } from '../../model/proxy-config.ts';
 import { validateProxyConfig, asProxyConfig } from '../../model/validate.ts';
-import type { Service } from '../http/message.ts';
+import type { HttpRequest, Layer, Service } from '../http/message.ts';
 import { RouteTable, type RouteTableLimits } from '../http/route-table.ts';
 import { NotReadyError } from '../errors.ts';
+import { authorizationLayer } from '../filters/authorization.ts';
 import { RateLimitSlot } from '../filters/rate-limit.ts';
 import { routerService } from '../filters/router.ts';
 import type { ClusterManager } from '../upstream/cluster-manager.ts';
@@ -26,6 +28,10 @@ export interface ConfigStateOptions {
   readonly clock?: Clock;
   /** Uniform [0, 1) source for the rate limits' enabled/enforced fractions. */
   readonly random?: () => number;
+  /** Issue 4: loads what the clusters' transports need (TLS files); a throw rejects the snapshot with its message. */
+  readonly prepareClusters?: (clusters: ProxyConfig['clusters']) => void;
+  /** Issue 4: called for each AUDIT AuthorizationPolicy a request matches (its id, "ns[x]-policy[y]"). */
+  readonly onAudit?: (policy: string, req: HttpRequest) => void;
 }
 
 const notReady: Service = () => Promise.reject(new NotReadyError());
@@ -42,6 +48,8 @@ export class ConfigState {
   #limits: RouteTableLimits;
   #listeners: ((c: ProxyConfig) => void)[] = [];
   readonly #inboundTerminal: Service;
+  readonly #prepareClusters: ((clusters: ProxyConfig['clusters']) => void) | undefined;
+  readonly #onAudit: ((policy: string, req: HttpRequest) => void) | undefined;
   readonly #inboundLimit: RateLimitSlot;
   readonly #outboundLimit: RateLimitSlot;
 
@@ -49,6 +57,8 @@ export class ConfigState {
     this.#clusters = clusters;
     this.#limits = limits;
     this.#inboundTerminal = opts.inbound ?? notReady;
+    this.#prepareClusters = opts.prepareClusters;
+    this.#onAudit = opts.onAudit;
     this.inbound = this.#inboundTerminal;
     const clock = opts.clock ?? systemClock;
     this.#inboundLimit = new RateLimitSlot(clock, opts.random);
@@ -66,8 +76,12 @@ export class ConfigState {
     const cfg = asProxyConfig(raw);
     if (cfg.version !== version) return this.#reject(version, `snapshot version ${version} does not match its config's ${cfg.version}`);
     let table: RouteTable;
+    let authz: Layer | null = null;
     try {
       table = new RouteTable(cfg.virtualHosts, this.#limits);
+      const a = cfg.inbound.authorization;
+      if (a !== undefined) authz = authorizationLayer(a, { ports: cfg.inbound.ports, ...(this.#onAudit === undefined ? {} : { onAudit: this.#onAudit }) });
+      this.#prepareClusters?.(cfg.clusters);
     } catch (err) {
       return this.#reject(version, messageOf(err));
     }
@@ -76,7 +90,9 @@ export class ConfigState {
     const outLimit = this.#outboundLimit.layerFor(cfg.outboundRateLimit);
     const inLimit = this.#inboundLimit.layerFor(cfg.inbound.rateLimit);
     this.outbound = outLimit === null ? router : outLimit(router);
-    this.inbound = inLimit === null ? this.#inboundTerminal : inLimit(this.#inboundTerminal);
+    const limited = inLimit === null ? this.#inboundTerminal : inLimit(this.#inboundTerminal);
+    // Authorization before the rate limit: a refused request takes no token.
+    this.inbound = authz === null ? limited : authz(limited);
     this.current = cfg;
     for (const fn of this.#listeners) fn(cfg);
     return null;

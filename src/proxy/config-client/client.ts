@@ -7,7 +7,8 @@
  *      ▲           │ 404 (control plane forgot us)
  *      └───────────┘
  */
-import * as http from 'node:http';
+import type * as http from 'node:http';
+import * as https from 'node:https';
 import { messageOf } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { ConfigAck, PushMessage, RegistrationResponse, WorkloadRegistration } from '../../model/control-protocol.ts';
@@ -119,7 +120,8 @@ export class ConfigClient {
     const silence = this.#o.silenceTimeoutMs ?? 15_000;
     return new Promise<void>((resolve, reject) => {
       const url = new URL(`/v1/proxies/${encodeURIComponent(this.#o.proxyId)}/stream`, this.#o.http.base);
-      const req = http.get(url, { agent: false, headers: { accept: 'application/x-ndjson' } }, (res) => {
+      // Over mTLS: the control plane serves this stream only to the workload's own certificate.
+      const req = https.get(url, { agent: false, ...this.#o.http.tls(), headers: { ...this.#o.http.headers(), accept: 'application/x-ndjson' } }, (res) => {
         if (res.statusCode === 404) {
           this.#registered = false;
           res.resume();

@@ -1,5 +1,10 @@
-/** A small JSON client for the sidecar's calls to the control plane (register, renew, CSR, ACK), over node:http with keep-alive. */
-import * as http from 'node:http';
+/**
+ * A small JSON client for the sidecar's calls to the control plane (register, renew, CSR, ACK),
+ * over HTTPS with keep-alive. The control plane's certificate is checked against the mesh root
+ * given at start; until the sidecar holds its certificate it authenticates with its join token,
+ * afterwards with that certificate (mTLS), swapped in at every rotation.
+ */
+import * as https from 'node:https';
 import { WeftError } from '../../lib/errors.ts';
 
 export class ControlPlaneError extends WeftError {
@@ -12,25 +17,81 @@ export class ControlPlaneError extends WeftError {
 
 export interface JsonReply { readonly status: number; readonly body: unknown }
 
+export interface ControlPlaneCredentials {
+  /** The mesh root(s), PEM: the control plane's HTTPS certificate must chain to it. */
+  readonly caPem: string;
+  /** Issue 4: the join token, sent until the sidecar holds a certificate (absent: the control plane refuses the CSR). */
+  readonly joinToken?: string | undefined;
+}
+
+/** The TLS options of a request to the control plane: its root, and this workload's certificate once it has one. */
+export interface ControlPlaneTls {
+  readonly ca: string;
+  readonly key?: string;
+  readonly cert?: string;
+}
+
 export class ControlPlaneHttp {
   readonly base: URL;
-  readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  #agent: https.Agent;
+  /** Agents of earlier certificates: their busy sockets finish their request; all are destroyed by close(). */
+  #retired: https.Agent[] = [];
+  #tls: ControlPlaneTls;
+  readonly #joinToken: string | undefined;
 
-  constructor(base: string) {
+  constructor(base: string, credentials: ControlPlaneCredentials) {
     this.base = new URL(base);
-    if (this.base.protocol !== 'http:') throw new WeftError('WEFT_CONTROL_PLANE_URL', `control plane URL must be http://… (got ${base})`);
+    if (this.base.protocol !== 'https:') {
+      throw new WeftError('WEFT_CONTROL_PLANE_URL', `control plane URL must be https://… (got ${base}): the control plane serves its API over HTTPS only`);
+    }
+    this.#tls = { ca: credentials.caPem };
+    this.#joinToken = credentials.joinToken;
+    this.#agent = this.#newAgent();
+  }
+
+  get agent(): https.Agent {
+    return this.#agent;
+  }
+
+  /** TLS options for a request made outside this client (the push stream). */
+  tls(): ControlPlaneTls {
+    return this.#tls;
+  }
+
+  /**
+   * Presents this certificate from now on. Connections already open keep the one they were made
+   * with (the push stream stays up across a rotation); new requests use a new agent.
+   */
+  setClientCertificate(keyPem: string, certChainPem: string): void {
+    this.#tls = { ca: this.#tls.ca, key: keyPem, cert: certChainPem };
+    const old = this.#agent;
+    this.#agent = this.#newAgent();
+    // Idle sockets of the old agent close now; a request in flight on it is not cut.
+    for (const sockets of Object.values(old.freeSockets)) for (const s of sockets ?? []) s.destroy();
+    this.#retired.push(old);
+    // Three rotations old: anything still on it is long dead.
+    while (this.#retired.length > 3) this.#retired.shift()?.destroy();
+  }
+
+  #newAgent(): https.Agent {
+    return new https.Agent({ keepAlive: true, maxSockets: 4, ...this.#tls });
+  }
+
+  /** The Authorization header while the sidecar has no certificate (the join token), else none. */
+  headers(): Record<string, string> {
+    return this.#tls.cert === undefined && this.#joinToken !== undefined ? { authorization: `Bearer ${this.#joinToken}` } : {};
   }
 
   /** Sends a JSON request; resolves with any HTTP status, rejects on transport failure or timeout. */
   request(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<JsonReply> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
-      const req = http.request(
+      const req = https.request(
         new URL(path, this.base),
         {
           method,
-          agent: this.agent,
-          headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': payload.length },
+          agent: this.#agent,
+          headers: payload === undefined ? this.headers() : { ...this.headers(), 'content-type': 'application/json', 'content-length': payload.length },
           timeout: timeoutMs,
         },
         (res) => {
@@ -68,6 +129,8 @@ export class ControlPlaneHttp {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.#agent.destroy();
+    for (const a of this.#retired) a.destroy();
+    this.#retired = [];
   }
 }

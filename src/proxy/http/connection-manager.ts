@@ -15,6 +15,8 @@ import { endToEnd, setForwardingHeaders } from './headers.ts';
 import { newStreamInfo, setHeader, getHeader, type HttpRequest, type HttpResponse, type Service, type StreamInfo } from './message.ts';
 import { SocketBodySink, framingFor, headerBlock, sizeOf, writeWhole } from './writer.ts';
 import { DownstreamProtocolError } from '../errors.ts';
+import { HeadTimer } from './head-timer.ts';
+import { formatSocketAddress } from '../transport/address.ts';
 
 export interface StreamRecord {
   readonly request: HttpRequest;
@@ -22,6 +24,8 @@ export interface StreamRecord {
   readonly protocol: string;
   /** Response body bytes written downstream. */
   readonly bytesSent: number;
+  /** Response header fields written downstream (flat [name, value, …]), empty when none was (issue 5: access logs, metrics). */
+  readonly responseHeaders: readonly string[];
 }
 
 export interface ConnectionManagerConfig {
@@ -36,8 +40,14 @@ export interface ConnectionManagerConfig {
   readonly idleTimeoutMs: number;
   /** Called once the connection has no stream in flight (drain bookkeeping). */
   onIdle?(conn: DownstreamConnection): void;
+  /**
+   * Issue 4 (hardened proxy): a request head must complete within this long (ms) of its first
+   * byte, else 408 and close (Envoy's request_headers_timeout). Absent or 0: no limit.
+   */
+  readonly headersTimeoutMs?: number;
 }
 
+const NO_HEADERS: readonly string[] = [];
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 interface ActiveStream {
@@ -51,6 +61,8 @@ interface ActiveStream {
   bytesSent: number;
   /** The response body being written, so a downstream close can cancel it. */
   response: Body | null;
+  /** Response header fields as sent, for the access log's %RESP(…)% (issue 5). */
+  responseHeaders: readonly string[];
 }
 
 export class DownstreamConnection implements ParserHandler<RequestHead> {
@@ -58,7 +70,12 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
   readonly #cfg: ConnectionManagerConfig;
   readonly #parser: RequestParser;
   readonly #remote: string;
+  readonly #remotePort: number;
+  /** This listener's end of the connection, "address:port", read once per connection (access logs). */
+  readonly #local: string;
   #peerIdentity: string;
+  /** Issue 4: null when the listener has no headers timeout. */
+  readonly #headTimer: HeadTimer | null;
   #stream: ActiveStream | null = null;
   #closing = false;
   /**
@@ -76,7 +93,11 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
     this.#cfg = cfg;
     this.#parser = new RequestParser(this);
     this.#remote = socket.remoteAddress ?? '';
+    this.#remotePort = socket.remotePort ?? 0;
+    this.#local = formatSocketAddress(socket.localAddress, socket.localPort);
     this.#peerIdentity = peerIdentity;
+    const headersTimeoutMs = cfg.headersTimeoutMs ?? 0;
+    this.#headTimer = headersTimeoutMs > 0 ? new HeadTimer(headersTimeoutMs, this.#headersTimedOut) : null;
     socket.setNoDelay(true);
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
@@ -96,12 +117,15 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
 
   onHead(head: RequestHead): void {
     this.lastActive = performance.now();
+    this.#headTimer?.stop();
     if (head.method === 'CONNECT' && this.#cfg.direction === 'outbound' && this.#tunnel === null && head.bodyKind === 'none') {
       this.#openTunnel(head.target);
       return;
     }
     const info = newStreamInfo(this.#cfg.direction, this.#remote);
     info.peerIdentity = this.#peerIdentity;
+    info.downstreamRemotePort = this.#remotePort;
+    info.downstreamLocalAddress = this.#local;
     const body = head.bodyKind === 'none' ? Body.empty() : new Body(head.bodyKind === 'length' ? head.contentLength : null, this.#producer);
     let authority: string;
     let path: string;
@@ -139,6 +163,7 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
         responseDone: false,
         bytesSent: 0,
         response: null,
+        responseHeaders: NO_HEADERS,
       };
       if (head.bodyKind !== 'none') body.discard();
       this.#respond(this.#cfg.rescue(err, info));
@@ -155,6 +180,7 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
       responseDone: false,
       bytesSent: 0,
       response: null,
+      responseHeaders: NO_HEADERS,
     };
     this.#stream = stream;
     // Envoy answers Expect: 100-continue itself and does not forward it (proxy_100_continue off).
@@ -218,6 +244,7 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
     }
     s.responseStarted = true;
     s.response = res.body;
+    s.responseHeaders = res.headers;
     const info = s.request.info;
     info.responseCode = res.status;
     const bodyAllowed = s.method !== 'HEAD' && res.status !== 204 && res.status !== 304 && res.status >= 200;
@@ -289,7 +316,7 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
     if (this.#stream !== s) return;
     this.#stream = null;
     this.lastActive = performance.now();
-    this.#cfg.onStreamEnd({ request: s.request, info: s.request.info, protocol: s.versionMinor === 1 ? 'HTTP/1.1' : 'HTTP/1.0', bytesSent: s.bytesSent });
+    this.#cfg.onStreamEnd({ request: s.request, info: s.request.info, protocol: s.versionMinor === 1 ? 'HTTP/1.1' : 'HTTP/1.0', bytesSent: s.bytesSent, responseHeaders: s.responseHeaders });
     this.#cfg.onIdle?.(this);
   }
 
@@ -306,6 +333,14 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
     } catch (err) {
       this.#protocolError(err);
     }
+    this.#headTimer?.check(this.#stream === null && this.#parser.hasBuffered);
+  };
+
+  /** Issue 4: the head did not complete in time: 408, and the connection closes. */
+  #headersTimedOut = (): void => {
+    if (this.#stream !== null || this.socket.destroyed) return;
+    this.#parser.kill();
+    this.#protocolError(new HttpParseError('request headers not received within the headers timeout', 408));
   };
 
   #protocolError(err: unknown): void {
@@ -328,6 +363,7 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
       responseDone: false,
       bytesSent: 0,
       response: null,
+      responseHeaders: NO_HEADERS,
     };
     stream.keepAlive = false;
     stream.requestDone = true;
@@ -345,6 +381,7 @@ export class DownstreamConnection implements ParserHandler<RequestHead> {
 
   #onClose = (): void => {
     this.#parser.kill();
+    this.#headTimer?.stop();
     const s = this.#stream;
     if (s === null) return;
     if (!s.requestDone) s.request.body.fail(new Error('downstream closed the connection'));

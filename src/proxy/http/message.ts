@@ -3,6 +3,8 @@
  * per-stream StreamInfo that stats and access logs read when a stream ends, and the Service/Layer
  * shapes of the pipeline (STYLE.md §7.2).
  */
+import type { Endpoint } from '../../model/proxy-config.ts';
+import type { PeerMetadata } from '../telemetry/peer-metadata.ts';
 import type { Body } from './body.ts';
 
 export interface HttpRequest {
@@ -33,6 +35,16 @@ export interface StreamInfo {
   readonly startMono: number;
   readonly direction: 'outbound' | 'inbound';
   readonly downstreamRemoteAddress: string;
+  /** Port of the downstream peer (0 when unknown); with downstreamRemoteAddress, Envoy's %DOWNSTREAM_REMOTE_ADDRESS% (issue 5, access logs). */
+  downstreamRemotePort: number;
+  /** "address:port" this sidecar accepted the request on (Envoy's %DOWNSTREAM_LOCAL_ADDRESS%; issue 5). */
+  downstreamLocalAddress: string;
+  /** "address:port" of this sidecar's end of the upstream connection, "" before one (Envoy's %UPSTREAM_LOCAL_ADDRESS%; issue 5). */
+  upstreamLocalAddress: string;
+  /** The endpoint the last attempt went to (set by forward), null when none was picked (issue 5: metrics and the service graph). */
+  upstreamEndpoint: Endpoint | null;
+  /** The other sidecar's workload from the metadata exchange, set only when its identity checked out; null: unknown (issue 5, metrics). */
+  peerMetadata: PeerMetadata | null;
   requestId: string;
   routeName: string;
   upstreamCluster: string;
@@ -63,6 +75,11 @@ export function newStreamInfo(direction: 'outbound' | 'inbound', remote: string)
     startMono: performance.now(),
     direction,
     downstreamRemoteAddress: remote,
+    downstreamRemotePort: 0,
+    downstreamLocalAddress: '',
+    upstreamLocalAddress: '',
+    upstreamEndpoint: null,
+    peerMetadata: null,
     requestId: '',
     routeName: '',
     upstreamCluster: '',

@@ -1,44 +1,63 @@
 /**
- * Access log: one JSON line per request per sidecar, with Envoy's field names, written in batches
- * (one write per event-loop turn) so logging does not add a syscall per request.
+ * Access log: one line per request per sidecar, JSON with Envoy's field names (the default) or
+ * Envoy's text format, switched by ProxyConfig.telemetry.accessLog and written in batches (one
+ * write per event-loop turn) so logging does not add a syscall per request.
+ *
+ * JSON fields (Envoy's and Istio's names; null when not known): start_time, method, path,
+ * protocol, response_code, response_flags, bytes_received, bytes_sent, duration, request_id,
+ * authority, upstream_host, upstream_cluster, upstream_local_address, downstream_local_address,
+ * downstream_remote_address; when known also response_code_details, upstream_service_time,
+ * x_forwarded_for, user_agent, route_name, downstream_peer_identity; and Weft's `direction`.
  */
+import { ENVOY_DEFAULT_TEXT_FORMAT, parseAccessLogFormat } from '../../model/access-log-format.ts';
+import type { AccessLogConfig } from '../../model/proxy-config.ts';
 import type { StreamRecord } from '../http/connection-manager.ts';
 import { getHeader } from '../http/message.ts';
 import type { LineSink } from '../options.ts';
+import { compileTextFormat, downstreamRemote, type TextFormatter } from './text-format.ts';
+
+const DEFAULT_TEXT = compileFormat(ENVOY_DEFAULT_TEXT_FORMAT);
 
 export class AccessLog {
   #out: LineSink;
   #buf = '';
   #scheduled = false;
+  #enabled = true;
+  /** null: JSON. */
+  #text: TextFormatter | null = null;
+  #textSource: string | undefined;
 
   constructor(out: LineSink) {
     this.#out = out;
   }
 
+  get enabled(): boolean { return this.#enabled; }
+
+  /**
+   * The access-log settings of a new config version (absent: JSON on). The format string was
+   * checked when the config was validated (model/validate-access-log.ts); it is compiled here
+   * once, not per request, and kept while the next version carries the same string.
+   */
+  configure(cfg: AccessLogConfig | undefined): void {
+    this.#enabled = cfg?.enabled ?? true;
+    if (cfg === undefined || cfg.format === 'json') {
+      this.#text = null;
+      this.#textSource = undefined;
+      return;
+    }
+    if (this.#text !== null && this.#textSource === cfg.textFormat) return;
+    this.#text = cfg.textFormat === undefined ? DEFAULT_TEXT : compileFormat(cfg.textFormat);
+    this.#textSource = cfg.textFormat;
+  }
+
   record(r: StreamRecord): void {
-    const { request: req, info } = r;
+    if (!this.#enabled) return;
     const now = performance.now();
-    // Built as a string, not an object for JSON.stringify: this runs once per request, and the
-    // object walk was the largest item of the sidecar's own code in the CPU profile. Every value
-    // that can carry user input goes through str(), which is JSON.stringify of one string.
-    let line = `{"start_time":"${new Date(info.startTime).toISOString()}","direction":"${info.direction}","method":${str(req.method)}`
-      + `,"path":${str(req.path)},"protocol":"${r.protocol}","response_code":${info.responseCode}`
-      + `,"response_flags":"${info.responseFlags === '' ? '-' : info.responseFlags}"`;
-    if (info.responseDetails !== '') line += `,"response_code_details":${str(info.responseDetails)}`;
-    line += `,"bytes_received":${req.body.received},"bytes_sent":${r.bytesSent},"duration":${Math.round(now - info.startMono)}`;
-    if (info.upstreamStartMono > 0 && info.upstreamEndMono > 0) line += `,"upstream_service_time":${Math.round(info.upstreamEndMono - info.upstreamStartMono)}`;
-    const xff = getHeader(req.headers, 'x-forwarded-for');
-    if (xff !== undefined) line += `,"x_forwarded_for":${str(xff)}`;
-    const ua = getHeader(req.headers, 'user-agent');
-    if (ua !== undefined) line += `,"user_agent":${str(ua)}`;
-    line += `,"request_id":${str(info.requestId)},"authority":${str(req.authority)}`;
-    if (info.upstreamHost !== '') line += `,"upstream_host":${str(info.upstreamHost)}`;
-    if (info.upstreamCluster !== '') line += `,"upstream_cluster":${str(info.upstreamCluster)}`;
-    if (info.routeName !== '') line += `,"route_name":${str(info.routeName)}`;
-    line += `,"downstream_remote_address":${str(info.downstreamRemoteAddress)}`;
-    if (info.peerIdentity !== '') line += `,"downstream_peer_identity":${str(info.peerIdentity)}`;
-    line += '}';
-    this.#buf += `${line}\n`;
+    this.#append(this.#text === null ? jsonLine(r, now) : this.#text(r, now));
+  }
+
+  #append(line: string): void {
+    this.#buf += line;
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#flush);
@@ -57,4 +76,38 @@ export class AccessLog {
   }
 }
 
+/** One JSON line, newline included. */
+function jsonLine(r: StreamRecord, now: number): string {
+  const { request: req, info } = r;
+  // Built as a string, not an object for JSON.stringify: this runs once per request, and the
+  // object walk was the largest item of the sidecar's own code in the CPU profile. Every value
+  // that can carry user input goes through str(), which is JSON.stringify of one string.
+  let line = `{"start_time":"${new Date(info.startTime).toISOString()}","direction":"${info.direction}","method":${str(req.method)}`
+    + `,"path":${str(req.path)},"protocol":"${r.protocol}","response_code":${info.responseCode}`
+    + `,"response_flags":"${info.responseFlags === '' ? '-' : info.responseFlags}"`;
+  if (info.responseDetails !== '') line += `,"response_code_details":${str(info.responseDetails)}`;
+  line += `,"bytes_received":${req.body.received},"bytes_sent":${r.bytesSent},"duration":${Math.round(now - info.startMono)}`;
+  if (info.upstreamStartMono > 0 && info.upstreamEndMono > 0) line += `,"upstream_service_time":${Math.round(info.upstreamEndMono - info.upstreamStartMono)}`;
+  const xff = getHeader(req.headers, 'x-forwarded-for');
+  if (xff !== undefined) line += `,"x_forwarded_for":${str(xff)}`;
+  const ua = getHeader(req.headers, 'user-agent');
+  if (ua !== undefined) line += `,"user_agent":${str(ua)}`;
+  line += `,"request_id":${str(info.requestId)},"authority":${str(req.authority)}`
+    + `,"upstream_host":${strOrNull(info.upstreamHost)},"upstream_cluster":${strOrNull(info.upstreamCluster)}`
+    + `,"upstream_local_address":${strOrNull(info.upstreamLocalAddress)}`;
+  if (info.routeName !== '') line += `,"route_name":${str(info.routeName)}`;
+  line += `,"downstream_local_address":${strOrNull(info.downstreamLocalAddress)},"downstream_remote_address":${strOrNull(downstreamRemote(r))}`;
+  if (info.peerIdentity !== '') line += `,"downstream_peer_identity":${str(info.peerIdentity)}`;
+  return `${line}}\n`;
+}
+
+/** Envoy writes no newline of its own; like Istio, Weft ends a format string that lacks one with it. */
+function compileFormat(format: string): TextFormatter {
+  const parsed = parseAccessLogFormat(format.endsWith('\n') ? format : `${format}\n`);
+  // The config was validated before it got here; a string that still fails is a bug.
+  if ('error' in parsed) throw new Error(`access log format rejected after validation: ${parsed.error}`);
+  return compileTextFormat(parsed.parts);
+}
+
 const str = (v: string): string => JSON.stringify(v);
+const strOrNull = (v: string): string => (v === '' ? 'null' : JSON.stringify(v));

@@ -15,6 +15,7 @@ import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { Cluster, Endpoint, LbPolicy } from '../../model/proxy-config.ts';
 import { createBalancer, type Balancer } from './balancer/balancer.ts';
 import { CircuitBreaker, thresholdsOf } from './circuit-breaker.ts';
+import { transportKey } from '../transport/upstream.ts';
 import { OutlierDetector } from './outlier.ts';
 import { EndpointPool, type Connector, type PoolOptions } from './pool.ts';
 
@@ -30,8 +31,8 @@ export interface ClusterRuntime {
   readonly outlier: OutlierDetector<EndpointPool> | null;
 }
 
-/** Opens connections to one endpoint, each bounded by `connectTimeoutMs` (TCP connect + TLS handshake). */
-export type ConnectorFactory = (endpoint: Endpoint, connectTimeoutMs: number) => Connector;
+/** Opens connections to one endpoint of `cluster` (whose transport it follows, issue 4), each bounded by `connectTimeoutMs` (TCP connect + TLS handshake). */
+export type ConnectorFactory = (endpoint: Endpoint, connectTimeoutMs: number, cluster: Cluster) => Connector;
 
 export interface PoolDefaults {
   /** Idle timeout when the cluster sets none, and the cap of any it sets (ms). */
@@ -49,7 +50,7 @@ export function singleEndpointCluster(name: string, pool: EndpointPool): Cluster
 
 export class ClusterManager {
   #clusters = new Map<string, ClusterRuntime>();
-  /** Key: cluster name, endpoint address:port and identity (the same address serving another identity is another endpoint). */
+  /** Key: cluster name, endpoint address:port, identity (the same address serving another identity is another endpoint) and transport (plaintext and mTLS never share a pool). */
   #pools = new Map<string, EndpointPool>();
   readonly #connectorFor: ConnectorFactory;
   readonly #defaults: PoolDefaults;
@@ -82,11 +83,12 @@ export class ClusterManager {
       const connectTimeoutMs = cp?.connectTimeoutMs ?? this.#defaults.connectTimeoutMs ?? ISTIO_CONNECT_TIMEOUT_MS;
       const members: EndpointPool[] = [];
       for (const ep of c.endpoints) {
-        const key = `${c.name}|${ep.address}:${ep.port}|${ep.identity}`;
+        const key = `${c.name}|${ep.address}:${ep.port}|${ep.identity}|${transportKey(c, ep)}`;
         if (used.has(key)) continue;
         let pool = this.#pools.get(key);
-        if (pool === undefined) pool = new EndpointPool(`${ep.address}:${ep.port}`, this.#connectorFor(ep, connectTimeoutMs), opts, limits);
-        else pool.configure(opts, this.#connectorFor(ep, connectTimeoutMs));
+        if (pool === undefined) pool = new EndpointPool(`${ep.address}:${ep.port}`, this.#connectorFor(ep, connectTimeoutMs, c), opts, limits);
+        else pool.configure(opts, this.#connectorFor(ep, connectTimeoutMs, c));
+        pool.endpoint = ep;
         used.set(key, pool);
         members.push(pool);
       }
@@ -107,6 +109,11 @@ export class ClusterManager {
     for (const [k, pool] of this.#pools) if (!used.has(k)) pool.close();
     this.#pools = used;
     this.#clusters = next;
+  }
+
+  /** Issue 4: after a certificate rotation, every pool stops reusing its connections (EndpointPool.retire). */
+  retireConnections(): void {
+    for (const p of this.#pools.values()) p.retire();
   }
 
   /** Closes every pool and stops every detector (shutdown). */

@@ -10,6 +10,7 @@ import { endToEnd } from '../http/headers.ts';
 import type { HttpResponse } from '../http/message.ts';
 import { SocketBodySink, headerBlock, sizeOf, writeWhole, type Framing } from '../http/writer.ts';
 import { UpstreamProtocolError, UpstreamResetError } from '../errors.ts';
+import { formatSocketAddress } from '../transport/address.ts';
 
 export interface ConnectionOwner {
   /** The exchange finished and the connection may carry another request. */
@@ -43,6 +44,7 @@ export class UpstreamConnection implements ParserHandler<ResponseHead> {
   #parser: ResponseParser;
   #exchange: Exchange | null = null;
   #closed = false;
+  #local: string | undefined;
 
   constructor(socket: Socket, endpoint: string, owner: ConnectionOwner) {
     this.socket = socket;
@@ -56,6 +58,11 @@ export class UpstreamConnection implements ParserHandler<ResponseHead> {
   }
 
   get closed(): boolean { return this.#closed || this.socket.destroyed; }
+
+  /** This end of the connection as "address:port" (Envoy's %UPSTREAM_LOCAL_ADDRESS%), read from the socket once. */
+  get localAddress(): string {
+    return (this.#local ??= formatSocketAddress(this.socket.localAddress, this.socket.localPort));
+  }
 
   /**
    * Sends one request. Resolves with the response once its head arrives; the response body then

@@ -19,13 +19,14 @@ import { isCausedBy } from '../../lib/errors.ts';
 import { Body } from '../http/body.ts';
 import type { HttpRequest, HttpResponse } from '../http/message.ts';
 import { DownstreamGoneError, NoHealthyUpstreamError, OverflowError, UpstreamResetError, UpstreamTimeoutError } from '../errors.ts';
+import type { AttemptSignal } from './abort-handle.ts';
 import type { ClusterRuntime } from './cluster-manager.ts';
 import type { EndpointPool } from './pool.ts';
 import type { UpstreamConnection } from './connection.ts';
 
 export interface ForwardOptions {
   /** Aborts the attempt (a timeout): a queued request leaves the queue, a sent one has its connection closed; the promise rejects with the signal's reason. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AttemptSignal;
   /** Endpoint keys ("address:port") already tried by earlier attempts; avoided while others remain. */
   readonly exclude?: ReadonlySet<string>;
 }
@@ -38,6 +39,7 @@ export async function forward(cluster: ClusterRuntime, req: HttpRequest, opts: F
   const info = req.info;
   info.upstreamCluster = cluster.name;
   info.upstreamHost = pool.key;
+  info.upstreamEndpoint = pool.endpoint;
   info.upstreamStartMono = performance.now();
   const signal = opts.signal;
   signal?.throwIfAborted();
@@ -70,6 +72,7 @@ export async function forward(cluster: ClusterRuntime, req: HttpRequest, opts: F
     throw new DownstreamGoneError();
   }
   info.upstreamConnection = conn;
+  info.upstreamLocalAddress = conn.localAddress;
   let res: HttpResponse;
   try {
     res = await withAbort(conn, signal, conn.request(req.method, req.path, req.headers, req.body, onDone));
@@ -102,7 +105,7 @@ function pickEndpoint(cluster: ClusterRuntime, exclude: ReadonlySet<string> | un
 }
 
 /** An attempt that was on a connection failed: a timeout counts as 504, anything else the endpoint did as 503. */
-function reportFailure(pool: EndpointPool, signal: AbortSignal | undefined, info: { readonly downstreamGone: boolean }): void {
+function reportFailure(pool: EndpointPool, signal: AttemptSignal | undefined, info: { readonly downstreamGone: boolean }): void {
   const monitor = pool.outlier;
   if (monitor === null || info.downstreamGone) return;
   if (isAborted(signal)) {
@@ -113,7 +116,7 @@ function reportFailure(pool: EndpointPool, signal: AbortSignal | undefined, info
 }
 
 /** Read through a call: the signal can abort while an attempt awaits (TypeScript would narrow a direct read). */
-function isAborted(signal: AbortSignal | undefined): boolean {
+function isAborted(signal: AttemptSignal | undefined): boolean {
   return signal !== undefined && signal.aborted;
 }
 
@@ -121,7 +124,7 @@ function isTimeout(reason: unknown): boolean {
   return isCausedBy(reason, UpstreamTimeoutError) !== null || (reason instanceof DOMException && reason.name === 'TimeoutError');
 }
 
-async function retryFresh(pool: EndpointPool, req: HttpRequest, onDone: () => void, signal: AbortSignal | undefined): Promise<HttpResponse> {
+async function retryFresh(pool: EndpointPool, req: HttpRequest, onDone: () => void, signal: AttemptSignal | undefined): Promise<HttpResponse> {
   let conn: UpstreamConnection;
   try {
     conn = await pool.connect();
@@ -129,11 +132,12 @@ async function retryFresh(pool: EndpointPool, req: HttpRequest, onDone: () => vo
     onDone();
     throw err;
   }
+  req.info.upstreamLocalAddress = conn.localAddress;
   return withAbort(conn, signal, conn.request(req.method, req.path, req.headers, Body.empty(), onDone));
 }
 
 /** Closes the connection when the signal fires before the response head (the request then rejects with the reason). */
-function withAbort(conn: UpstreamConnection, signal: AbortSignal | undefined, p: Promise<HttpResponse>): Promise<HttpResponse> {
+function withAbort(conn: UpstreamConnection, signal: AttemptSignal | undefined, p: Promise<HttpResponse>): Promise<HttpResponse> {
   if (signal === undefined) return p;
   return new Promise<HttpResponse>((resolve, reject) => {
     const onAbort = (): void => {

@@ -17,6 +17,8 @@
  * - limits.pending counts #waiters; limits.requests counts connections with `attached` set.
  */
 import type { Socket } from 'node:net';
+import type { Endpoint } from '../../model/proxy-config.ts';
+import type { AttemptSignal } from './abort-handle.ts';
 import { UpstreamConnection, type ConnectionOwner } from './connection.ts';
 import { UpstreamConnectError, UpstreamResetError } from '../errors.ts';
 import { IdleSweeper, type Sweepable } from './idle-sweeper.ts';
@@ -37,7 +39,7 @@ export interface PoolOptions {
 interface Waiter {
   readonly resolve: (c: UpstreamConnection) => void;
   readonly reject: (e: unknown) => void;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: AttemptSignal | undefined;
   onAbort: (() => void) | null;
 }
 
@@ -57,6 +59,8 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
   active = 0;
   /** This endpoint's outlier state in its cluster; null when the cluster has no outlier detection. */
   outlier: HostMonitor | null = null;
+  /** The ProxyConfig endpoint this pool reaches (its workload and labels, for telemetry); null for the local app (issue 5). */
+  endpoint: Endpoint | null = null;
   readonly #limits: CircuitBreaker;
   /** Idle connections, oldest first (reuse takes the newest). */
   #idle: UpstreamConnection[] = [];
@@ -71,6 +75,13 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
   #maxPerConnection: number;
   #closed = false;
   #destroyed = false;
+  /**
+   * Issue 4 (certificate rotation): retire() starts a new generation; a connection whose connect
+   * began in an older one (made with a replaced certificate) closes after its exchange instead
+   * of being reused, including one whose handshake was in flight during the rotation.
+   */
+  #generation = 0;
+  #bornIn = new WeakMap<UpstreamConnection, number>();
 
   constructor(key: string, connector: Connector, opts: PoolOptions, limits: CircuitBreaker = new CircuitBreaker(key)) {
     this.key = key;
@@ -109,7 +120,7 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
    * when the connection the queue waited for could not be opened, and with the signal's reason
    * when it aborts while queued (the request then leaves the queue).
    */
-  acquire(signal?: AbortSignal): Promise<UpstreamConnection> {
+  acquire(signal?: AttemptSignal): Promise<UpstreamConnection> {
     const limits = this.#limits;
     while (this.#idle.length > 0) {
       const c = this.#idle[this.#idle.length - 1]!;
@@ -142,6 +153,7 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
   async connect(): Promise<UpstreamConnection> {
     this.#limits.connections++;
     this.#connecting++;
+    const generation = this.#generation;
     let socket: Socket;
     try {
       socket = await this.#connector();
@@ -152,6 +164,7 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
     }
     this.#connecting--;
     const conn = new UpstreamConnection(socket, this.key, this);
+    this.#bornIn.set(conn, generation);
     this.#all.add(conn);
     if (this.#destroyed) {
       conn.destroy();
@@ -170,7 +183,7 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
       this.discard(conn);
       return;
     }
-    if (this.#maxPerConnection > 0 && conn.served >= this.#maxPerConnection) {
+    if (this.#isRetired(conn) || (this.#maxPerConnection > 0 && conn.served >= this.#maxPerConnection)) {
       // Envoy's max_requests_per_connection: the connection is drained after its last request.
       conn.destroy();
       this.discard(conn);
@@ -228,6 +241,28 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
     }
   }
 
+  /**
+   * Issue 4: the workload certificate rotated. Idle connections close now and busy ones after
+   * their exchange, so later requests go over handshakes made with the new certificate, while
+   * requests in flight finish on the old one. The pool stays open; nothing fails.
+   */
+  retire(): void {
+    this.#generation++;
+    const idle = this.#idle;
+    this.#idle = [];
+    this.#idleSince = [];
+    this.#sweeper.delete(this);
+    for (const c of idle) {
+      c.destroy();
+      this.discard(c);
+    }
+  }
+
+  /** Issue 4: made under a certificate that has since been replaced (see retire()). */
+  #isRetired(conn: UpstreamConnection): boolean {
+    return (this.#bornIn.get(conn) ?? this.#generation) < this.#generation;
+  }
+
   /** Closes everything at once (shutdown): queued requests fail. */
   destroy(): void {
     this.#destroyed = true;
@@ -281,12 +316,14 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
     } catch (err) {
       p = Promise.reject(err);
     }
-    p.then(this.#onConnected, this.#onConnectFailed);
+    const generation = this.#generation;
+    p.then((socket) => this.#onConnected(socket, generation), this.#onConnectFailed);
   }
 
-  #onConnected = (socket: Socket): void => {
+  #onConnected = (socket: Socket, generation: number): void => {
     this.#connecting--;
     const conn = new UpstreamConnection(socket, this.key, this);
+    this.#bornIn.set(conn, generation);
     this.#all.add(conn);
     if (this.#destroyed) {
       conn.destroy();
@@ -325,7 +362,7 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
       w.resolve(this.#attach(conn));
       return;
     }
-    if (this.#closed) {
+    if (this.#closed || this.#isRetired(conn)) {
       conn.destroy();
       this.discard(conn);
       return;

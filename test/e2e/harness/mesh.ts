@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startWeft, type Result, type WeftProcess } from '../../cli/harness.ts';
+import { rememberStateDir } from '../../controlplane/harness.ts';
 
 export { CANARY, type Result } from '../../cli/harness.ts';
 
@@ -254,22 +255,26 @@ export class Mesh {
     this.#base = base;
     this.stateDir = join(base, 'state');
     this.marker = marker;
-    this.env = { WEFT_CONTROL_PLANE: url, [MARKER_VAR]: marker };
+    // The state directory is where `weft` finds the admin token and the root (issue 4): run and proxy mint their own join tokens.
+    this.env = { WEFT_CONTROL_PLANE: url, WEFT_STATE_DIR: this.stateDir, [MARKER_VAR]: marker };
     this.#controlPlane = controlPlane;
   }
 
-  static async start(): Promise<Mesh> {
+  /** `controlPlaneFlags` go to `weft control-plane` as well (e.g. `--graph-window 20s`). */
+  static async start(controlPlaneFlags: readonly string[] = []): Promise<Mesh> {
     const base = await mkdtemp(join(tmpdir(), 'weft-e2e-'));
     const marker = `weft-e2e-${randomUUID()}`;
-    const cp = new MeshProcess(startWeft(['control-plane', '--port', '0', '--state-dir', join(base, 'state')], { env: { [MARKER_VAR]: marker }, detached: true }), 'weft control-plane');
+    const cp = new MeshProcess(startWeft(['control-plane', '--port', '0', '--state-dir', join(base, 'state'), ...controlPlaneFlags], { env: { [MARKER_VAR]: marker }, detached: true }), 'weft control-plane');
     try {
-      await cp.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/, READY_TIMEOUT_MS, 'weft control-plane never printed "listening on http://127.0.0.1:<port>"');
+      await cp.waitFor(/listening on https:\/\/127\.0\.0\.1:\d+/, READY_TIMEOUT_MS, 'weft control-plane never printed "listening on https://127.0.0.1:<port>"');
     } catch (err) {
       await cp.stop(1000);
       await rm(base, { recursive: true, force: true });
       throw err;
     }
-    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(cp.output().stdout + cp.output().stderr)?.[1] ?? '';
+    const url = /listening on (https:\/\/127\.0\.0\.1:\d+)/.exec(cp.output().stdout + cp.output().stderr)?.[1] ?? '';
+    // So that test/controlplane/harness.ts `call(mesh.url, …)` authenticates as each route asks (issue 4).
+    rememberStateDir(url, join(base, 'state'));
     return new Mesh(url, base, marker, cp);
   }
 

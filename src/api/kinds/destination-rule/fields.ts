@@ -42,6 +42,14 @@ function policyRules(prefix: string): Record<string, FieldRule> {
     [`${prefix}.outlierDetection.baseEjectionTime`]: enforced,
     [`${prefix}.outlierDetection.maxEjectionPercent`]: enforced,
     [`${prefix}.outlierDetection.minHealthPercent`]: enforced,
+    // Issue 4 (item 1): the client side of mutual TLS, over auto mTLS (docs/security-mtls.md).
+    [`${prefix}.tls.mode`]: enforced,
+    [`${prefix}.tls.clientCertificate`]: enforced,
+    [`${prefix}.tls.privateKey`]: enforced,
+    [`${prefix}.tls.caCertificates`]: enforced,
+    [`${prefix}.tls.subjectAltNames`]: enforced,
+    [`${prefix}.tls.sni`]: enforced,
+    [`${prefix}.tls.insecureSkipVerify`]: enforced,
   };
 }
 

@@ -1,0 +1,153 @@
+/**
+ * Trace context on the wire: reading W3C traceparent (W3C Trace Context §3.2), B3 single (`b3`)
+ * and B3 multi-header (x-b3-*) from a flat header list, and writing one context back in all of
+ * them so that a hop that reads either format sees the same trace, span and decision.
+ *
+ *   traceparent: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags, bit 0 = sampled>
+ *   b3:          <trace id>-<span id>[-<1|0|d>[-<parent id>]]   or just  1 | 0 | d
+ *   x-b3-traceid (16 or 32 hex), x-b3-spanid, x-b3-parentspanid, x-b3-sampled (1/0/true/false), x-b3-flags (1 = debug)
+ *
+ * A 64-bit B3 trace id is left-padded to 128 bits, as OpenTelemetry's B3 propagator does.
+ */
+
+/** The sampling decision a request carries: true, false, or none (the next sidecar decides). */
+export type Decision = boolean | null;
+
+export interface IncomingContext {
+  /** 32 lower-case hex digits, or '' when the request carries no trace id. */
+  traceId: string;
+  /** The caller's span id (16 hex), or ''. */
+  spanId: string;
+  sampled: Decision;
+  /** x-b3-flags: 1 or `b3: d`: sampled and forced. */
+  debug: boolean;
+  /** The request carried a `b3` single header (so the answer keeps that format too). */
+  single: boolean;
+}
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+const ZERO32 = '00000000000000000000000000000000';
+const ZERO16 = '0000000000000000';
+
+/** Header names this module reads and rewrites. */
+export const TRACE_HEADERS = ['traceparent', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags'] as const;
+
+function traceIdOf(id: string): string {
+  const t = id.toLowerCase();
+  const full = t.length === 16 ? `${ZERO16}${t}` : t;
+  return HEX32.test(full) && full !== ZERO32 ? full : '';
+}
+
+function spanIdOf(id: string): string {
+  const s = id.toLowerCase();
+  return HEX16.test(s) && s !== ZERO16 ? s : '';
+}
+
+function b3Decision(v: string): Decision {
+  if (v === '1' || v === 'true' || v === 'd') return true;
+  if (v === '0' || v === 'false') return false;
+  return null;
+}
+
+/**
+ * The context of a request, or null when it carries none (no trace header at all: the cheap,
+ * common case allocates nothing). W3C traceparent wins over B3; B3 single over B3 multi. A
+ * malformed header counts as absent (W3C §3.2.2.x: restart the trace), except that a valid
+ * sampling decision alone still binds.
+ */
+export function readContext(headers: readonly string[]): IncomingContext | null {
+  let traceparent: string | undefined;
+  let single: string | undefined;
+  let b3Trace: string | undefined;
+  let b3Span: string | undefined;
+  let b3Sampled: string | undefined;
+  let b3Flags: string | undefined;
+  for (let i = 0; i < headers.length; i += 2) {
+    const n = headers[i]!;
+    // Every name of interest starts with 't', 'b' or 'x-b3-': skip the rest with one compare.
+    const c = n.charCodeAt(0);
+    if (c !== 116 && c !== 98 && c !== 120) continue;
+    if (n === 'traceparent') traceparent ??= headers[i + 1];
+    else if (n === 'b3') single ??= headers[i + 1];
+    else if (n === 'x-b3-traceid') b3Trace ??= headers[i + 1];
+    else if (n === 'x-b3-spanid') b3Span ??= headers[i + 1];
+    else if (n === 'x-b3-sampled') b3Sampled ??= headers[i + 1];
+    else if (n === 'x-b3-flags') b3Flags ??= headers[i + 1];
+  }
+  if (traceparent === undefined && single === undefined && b3Trace === undefined && b3Sampled === undefined && b3Flags === undefined) return null;
+  if (traceparent !== undefined) {
+    const w3c = parseTraceparent(traceparent);
+    if (w3c !== null) return { ...w3c, debug: b3Flags?.trim() === '1', single: single !== undefined };
+  }
+  if (single !== undefined) {
+    const b = parseB3Single(single);
+    if (b !== null) return b;
+  }
+  const debug = b3Flags?.trim() === '1';
+  const sampled = debug ? true : b3Sampled === undefined ? null : b3Decision(b3Sampled.trim().toLowerCase());
+  const traceId = b3Trace === undefined ? '' : traceIdOf(b3Trace.trim());
+  const spanId = b3Span === undefined ? '' : spanIdOf(b3Span.trim());
+  if (traceId === '' || spanId === '') return sampled === null ? null : { traceId: '', spanId: '', sampled, debug, single: false };
+  return { traceId, spanId, sampled, debug, single: false };
+}
+
+/** W3C traceparent, version 00 (and future versions read as 00, §3.2.4); null when malformed. */
+export function parseTraceparent(v: string): { traceId: string; spanId: string; sampled: boolean; single: false } | null {
+  const s = v.trim();
+  if (s.length < 55 || s.charCodeAt(2) !== 45 || s.charCodeAt(35) !== 45 || s.charCodeAt(52) !== 45) return null;
+  const version = s.slice(0, 2);
+  if (!/^[0-9a-f]{2}$/.test(version) || version === 'ff' || (version === '00' && s.length !== 55)) return null;
+  if (version !== '00' && s.length > 55 && s.charCodeAt(55) !== 45) return null;
+  const traceId = s.slice(3, 35);
+  const spanId = s.slice(36, 52);
+  const flags = s.slice(53, 55);
+  if (!HEX32.test(traceId) || traceId === ZERO32 || !HEX16.test(spanId) || spanId === ZERO16 || !/^[0-9a-f]{2}$/.test(flags)) return null;
+  return { traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1, single: false };
+}
+
+/** B3 single header; null when malformed. */
+export function parseB3Single(v: string): IncomingContext | null {
+  const s = v.trim().toLowerCase();
+  if (s === '0' || s === '1' || s === 'd') return { traceId: '', spanId: '', sampled: b3Decision(s), debug: s === 'd', single: true };
+  const parts = s.split('-');
+  if (parts.length < 2 || parts.length > 4) return null;
+  const traceId = traceIdOf(parts[0]!);
+  const spanId = spanIdOf(parts[1]!);
+  if (traceId === '' || spanId === '') return null;
+  const flag = parts[2];
+  const sampled = flag === undefined ? null : b3Decision(flag);
+  if (flag !== undefined && sampled === null) return null;
+  if (parts[3] !== undefined && spanIdOf(parts[3]) === '') return null;
+  return { traceId, spanId, sampled, debug: flag === 'd', single: true };
+}
+
+export function formatTraceparent(traceId: string, spanId: string, sampled: boolean): string {
+  return `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
+}
+
+export function formatB3Single(traceId: string, spanId: string, sampled: boolean, debug: boolean, parentSpanId: string): string {
+  return `${traceId}-${spanId}-${debug ? 'd' : sampled ? '1' : '0'}${parentSpanId === '' ? '' : `-${parentSpanId}`}`;
+}
+
+/** Removes every trace header this module writes (tracestate is left as it is: vendors' state passes through). */
+export function removeTraceHeaders(headers: string[]): void {
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    const n = headers[i]!;
+    if (n === 'traceparent' || n === 'b3' || n.startsWith('x-b3-')) headers.splice(i, 2);
+  }
+}
+
+/**
+ * Replaces the request's trace headers by one sampled context: this hop's span is the parent of
+ * whatever the next hop makes. Written in W3C and B3 multi always, and B3 single when the request
+ * came with it.
+ */
+export function writeContext(headers: string[], traceId: string, spanId: string, parentSpanId: string, debug: boolean, single: boolean): void {
+  removeTraceHeaders(headers);
+  headers.push('traceparent', formatTraceparent(traceId, spanId, true), 'x-b3-traceid', traceId, 'x-b3-spanid', spanId);
+  if (parentSpanId !== '') headers.push('x-b3-parentspanid', parentSpanId);
+  headers.push('x-b3-sampled', '1');
+  if (debug) headers.push('x-b3-flags', '1');
+  if (single) headers.push('b3', formatB3Single(traceId, spanId, true, debug, parentSpanId));
+}

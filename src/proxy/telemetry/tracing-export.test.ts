@@ -1,0 +1,78 @@
+// Tests of the span batcher on virtual time: batches by size and by time, one in flight, a bounded queue that drops and counts, failures counted, close flushes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { VirtualClock } from '../../lib/virtual-clock.ts';
+import type { SpanRecord } from '../../model/trace.ts';
+import { flush, runFor } from '../filters/test-fixtures.ts';
+import { SpanBatcher } from './tracing-export.ts';
+
+const span = (i: number): SpanRecord => ({ traceId: 'a'.repeat(32), spanId: i.toString(16).padStart(16, '0'), name: `GET /${i}`, kind: 'CLIENT', startUs: 1, durationUs: 1, service: 's.default', node: 's-1.default', error: false, tags: {} });
+
+function collector(): { batches: number[][]; release: () => void; hold: boolean; fail: boolean; send: (s: readonly SpanRecord[]) => Promise<void> } {
+  const c = {
+    batches: [] as number[][],
+    hold: false,
+    fail: false,
+    pending: [] as (() => void)[],
+    release(): void { for (const r of c.pending.splice(0)) r(); },
+    send(s: readonly SpanRecord[]): Promise<void> {
+      c.batches.push(s.map((x) => parseInt(x.spanId, 16)));
+      if (c.fail) return Promise.reject(new Error('collector down'));
+      return c.hold ? new Promise<void>((r) => c.pending.push(r)) : Promise.resolve();
+    },
+  };
+  return c;
+}
+
+test('a partial batch waits flushMs; a full batch goes at once, from a timer, never inside add()', async () => {
+  const clock = new VirtualClock(0);
+  const c = collector();
+  const b = new SpanBatcher('t', (s) => c.send(s), { clock, maxQueue: 100, batchSize: 3, flushMs: 1000 });
+  b.add(span(1));
+  b.add(span(2));
+  await runFor(clock, 999);
+  assert.deepEqual(c.batches, []);
+  await runFor(clock, 1);
+  assert.deepEqual(c.batches, [[1, 2]]);
+  b.add(span(3)); b.add(span(4)); b.add(span(5));
+  assert.deepEqual(c.batches, [[1, 2]], 'not sent synchronously');
+  await runFor(clock, 0);
+  assert.deepEqual(c.batches, [[1, 2], [3, 4, 5]]);
+  assert.deepEqual(b.stats, { exported: 5, dropped: 0, failed: 0 });
+});
+
+test('one batch in flight; the queue is bounded: overflow is dropped and counted; failures are counted', async () => {
+  const clock = new VirtualClock(0);
+  const c = collector();
+  c.hold = true;
+  const b = new SpanBatcher('t', (s) => c.send(s), { clock, maxQueue: 4, batchSize: 2, flushMs: 100 });
+  for (let i = 1; i <= 2; i++) b.add(span(i));
+  await runFor(clock, 0);
+  assert.deepEqual(c.batches, [[1, 2]]);
+  for (let i = 3; i <= 8; i++) b.add(span(i));
+  await runFor(clock, 500);
+  assert.deepEqual(c.batches, [[1, 2]], 'nothing more while one is in flight');
+  assert.equal(b.stats.dropped, 2, 'spans 7 and 8 found the queue full');
+  c.hold = false;
+  c.release();
+  await flush();
+  await runFor(clock, 0);
+  await runFor(clock, 0);
+  assert.deepEqual(c.batches, [[1, 2], [3, 4], [5, 6]]);
+  c.fail = true;
+  b.add(span(9));
+  await runFor(clock, 100);
+  assert.deepEqual(b.stats, { exported: 6, dropped: 2, failed: 1 });
+});
+
+test('close() sends what is queued at once and then refuses new spans', async () => {
+  const clock = new VirtualClock(0);
+  const c = collector();
+  const b = new SpanBatcher('t', (s) => c.send(s), { clock, maxQueue: 10, batchSize: 2, flushMs: 60_000 });
+  for (let i = 1; i <= 3; i++) b.add(span(i));
+  await b.close();
+  assert.deepEqual(c.batches, [[1, 2], [3]]);
+  b.add(span(4));
+  assert.equal(b.stats.dropped, 1);
+  assert.equal(clock.nextDelay(), null, 'no timer left');
+});

@@ -1,0 +1,149 @@
+// Tests of the tracer on in-process requests: edge sampling at 0 %, 100 % and a share, incoming decisions honoured, CLIENT/SERVER spans with Envoy's tags, and both wire encodings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { VirtualClock } from '../../lib/virtual-clock.ts';
+import type { ProxyConfig, TracingConfig } from '../../model/proxy-config.ts';
+import type { SpanRecord } from '../../model/trace.ts';
+import { newStreamInfo, getHeader, type HttpRequest } from '../http/message.ts';
+import { request, runFor, seededRandom } from '../filters/test-fixtures.ts';
+import { encodeOtlp, encodeZipkin } from './tracing-encode.ts';
+import { Tracer } from './tracing.ts';
+
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const SPAN = '00f067aa0ba902b7';
+const node = { id: 'order-service-v1.default', workload: 'order-service-v1', namespace: 'default', service: 'order-service', serviceAccount: 'order-service', labels: { app: 'order-service', version: 'v1' } };
+
+function config(tracing: Partial<TracingConfig> | undefined): Pick<ProxyConfig, 'node' | 'telemetry'> {
+  return tracing === undefined ? { node } : { node, telemetry: { tracing: { samplingPercent: 100, exporters: [], customTags: [], maxPathTagLength: 256, ...tracing } } };
+}
+
+function setup(tracing: Partial<TracingConfig> | undefined, random: () => number = Math.random): { tracer: Tracer; spans: SpanRecord[]; posts: { url: string; body: string }[]; clock: VirtualClock } {
+  const spans: SpanRecord[] = [];
+  const posts: { url: string; body: string }[] = [];
+  const clock = new VirtualClock(0);
+  const tracer = new Tracer({
+    sendToControlPlane: (s) => { spans.push(...s); return Promise.resolve(); },
+    post: (url, _type, body) => { posts.push({ url, body }); return Promise.resolve(); },
+    clock,
+    random,
+    batch: { flushMs: 10 },
+  });
+  tracer.update(config(tracing));
+  return { tracer, spans, posts, clock };
+}
+
+/** Runs `req` through start, answers `status`, ends the stream. */
+function pass(tracer: Tracer, req: HttpRequest, status = 200): void {
+  tracer.start(req);
+  req.info.responseCode = status;
+  req.info.upstreamCluster = req.info.direction === 'outbound' ? 'outbound|8080|v2|user-service.default.svc.cluster.local' : '';
+  tracer.end({ request: req, info: req.info, protocol: 'HTTP/1.1', bytesSent: 42, responseHeaders: [] });
+}
+
+function inbound(headers: readonly string[]): HttpRequest {
+  const r = request({ headers, path: '/users/7?x=1', authority: 'user-service:8080' });
+  return { ...r, info: Object.assign(newStreamInfo('inbound', '10.0.0.9'), { requestId: 'rid' }) };
+}
+
+test('tracing off: headers pass untouched and nothing is recorded', async () => {
+  const { tracer, spans, clock } = setup(undefined);
+  const req = request({ headers: ['traceparent', `00-${TRACE}-${SPAN}-01`] });
+  const before = [...req.headers];
+  pass(tracer, req);
+  await runFor(clock, 100);
+  assert.deepEqual(req.headers, before);
+  assert.deepEqual(spans, []);
+  assert.equal(tracer.enabled, false);
+});
+
+test('sampling at the edge: 0 % says no downstream (x-b3-sampled: 0), 100 % samples all, 25 % samples about a quarter', async () => {
+  const none = setup({ samplingPercent: 0 });
+  const r0 = request();
+  pass(none.tracer, r0);
+  assert.equal(getHeader(r0.headers, 'x-b3-sampled'), '0');
+  assert.equal(getHeader(r0.headers, 'traceparent'), undefined);
+  const all = setup({ samplingPercent: 100 });
+  for (let i = 0; i < 50; i++) pass(all.tracer, request());
+  const quarter = setup({ samplingPercent: 25 }, seededRandom(7));
+  for (let i = 0; i < 2000; i++) pass(quarter.tracer, request());
+  await Promise.all([none, all, quarter].map((s) => runFor(s.clock, 100)));
+  assert.equal(none.spans.length, 0);
+  assert.equal(all.spans.length, 50);
+  assert.ok(Math.abs(quarter.spans.length - 500) < 80, `sampled ${quarter.spans.length} of 2000 at 25 %`);
+});
+
+test('an incoming decision is honoured whatever the local percentage: sampled traceparent at 0 %, x-b3-sampled 0 at 100 %', async () => {
+  const { tracer, spans, clock } = setup({ samplingPercent: 0 });
+  const req = inbound(['traceparent', `00-${TRACE}-${SPAN}-01`, 'tracestate', 'v=1']);
+  pass(tracer, req);
+  await runFor(clock, 100);
+  assert.equal(spans.length, 1);
+  const s = spans[0]!;
+  assert.equal(s.traceId, TRACE);
+  assert.equal(s.parentSpanId, SPAN);
+  assert.equal(s.kind, 'SERVER');
+  assert.equal(getHeader(req.headers, 'traceparent'), `00-${TRACE}-${s.spanId}-01`, 'the app sees the server span as its parent');
+  assert.equal(getHeader(req.headers, 'tracestate'), 'v=1');
+  const on = setup({ samplingPercent: 100 });
+  const no = inbound(['x-b3-traceid', TRACE, 'x-b3-spanid', SPAN, 'x-b3-sampled', '0']);
+  const before = [...no.headers];
+  pass(on.tracer, no);
+  await runFor(on.clock, 100);
+  assert.deepEqual(on.spans, []);
+  assert.deepEqual(no.headers, before, 'an unsampled context passes as it came');
+});
+
+test('a CLIENT span carries Envoy\'s tags and custom tags; B3 in, W3C and B3 out', async () => {
+  const { tracer, spans, clock } = setup({ customTags: [{ tag: 'team', kind: 'literal', value: 'orders' }, { tag: 'user', kind: 'header', header: 'x-user', defaultValue: 'anon' }], maxPathTagLength: 30 });
+  const req = request({ authority: 'user-service:8080', path: '/users/123456789012345678901234567890', headers: ['x-b3-traceid', TRACE, 'x-b3-spanid', SPAN, 'x-b3-sampled', '1', 'user-agent', 'curl'] });
+  pass(tracer, req, 503);
+  await runFor(clock, 100);
+  const s = spans[0]!;
+  assert.equal(s.kind, 'CLIENT');
+  assert.equal(s.service, 'order-service.default');
+  assert.equal(s.error, true);
+  assert.equal(getHeader(req.headers, 'traceparent'), `00-${TRACE}-${s.spanId}-01`);
+  assert.equal(getHeader(req.headers, 'x-b3-spanid'), s.spanId);
+  assert.equal(getHeader(req.headers, 'x-b3-parentspanid'), SPAN);
+  assert.deepEqual(s.tags, {
+    component: 'proxy', node_id: node.id, 'guid:x-request-id': 'req-1', 'http.url': 'http://user-service:8080/users', 'http.method': 'GET', 'http.protocol': 'HTTP/1.1',
+    'http.status_code': '503', response_flags: '-', request_size: '0', response_size: '42',
+    upstream_cluster: 'outbound|8080|v2|user-service.default.svc.cluster.local', 'upstream_cluster.name': 'outbound|8080|v2|user-service.default.svc.cluster.local',
+    'peer.address': '127.0.0.1', downstream_cluster: '-', 'istio.canonical_service': 'order-service', 'istio.canonical_revision': 'v1', 'istio.namespace': 'default',
+    'istio.mesh_id': 'cluster.local', user_agent: 'curl', team: 'orders', user: 'anon', error: 'true',
+  });
+  assert.equal(s.name.length, 30);
+});
+
+test('spans go to the control plane and to every collector, encoded as OTLP JSON and Zipkin v2', async () => {
+  const { tracer, spans, posts, clock } = setup({ exporters: [{ protocol: 'otlp-http', url: 'http://c:4318/v1/traces' }, { protocol: 'zipkin', url: 'http://z:9411/api/v2/spans' }] });
+  pass(tracer, request());
+  await runFor(clock, 100);
+  assert.equal(spans.length, 1);
+  assert.deepEqual(posts.map((p) => p.url).sort(), ['http://c:4318/v1/traces', 'http://z:9411/api/v2/spans']);
+  const s = spans[0]!;
+  const otlp = JSON.parse(encodeOtlp([s], '1.0')) as { resourceSpans: { resource: { attributes: { key: string; value: { stringValue: string } }[] }; scopeSpans: { spans: Record<string, unknown>[] }[] }[] };
+  const o = otlp.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+  assert.equal(otlp.resourceSpans[0]!.resource.attributes[0]!.value.stringValue, 'order-service.default');
+  assert.equal(o['traceId'], s.traceId);
+  assert.equal(o['kind'], 3);
+  assert.equal(o['startTimeUnixNano'], `${s.startUs}000`);
+  assert.equal(BigInt(o['endTimeUnixNano'] as string) - BigInt(o['startTimeUnixNano'] as string), BigInt(s.durationUs) * 1000n);
+  const z = (JSON.parse(encodeZipkin([s])) as Record<string, unknown>[])[0]!;
+  assert.deepEqual([z['traceId'], z['id'], z['kind'], z['timestamp'], z['duration']], [s.traceId, s.spanId, 'CLIENT', s.startUs, s.durationUs]);
+  assert.deepEqual(z['remoteEndpoint'], { serviceName: 'user-service.default' });
+  tracer.update(config(undefined));
+  await tracer.close();
+});
+
+test('a span stays within the control plane\'s limits whatever the request carries', async () => {
+  const many = Array.from({ length: 80 }, (_, i) => ({ tag: `t${i}`, kind: 'literal' as const, value: 'v'.repeat(300) }));
+  const { tracer, spans, clock } = setup({ customTags: many });
+  pass(tracer, request({ path: `/${'p'.repeat(5000)}`, headers: ['user-agent', 'u'.repeat(5000), 'x-request-id', 'r'.repeat(5000)] }), 500);
+  await runFor(clock, 100);
+  const tags = Object.entries(spans[0]!.tags);
+  assert.ok(tags.length <= 64, `${tags.length} tags`);
+  assert.ok(tags.reduce((n, [k, v]) => n + k.length + v.length, 0) <= 4096);
+  assert.equal(spans[0]!.tags['error'], 'true', 'the error tag always fits');
+  assert.ok(tags.some(([k]) => k === 't0'), 'custom tags fill the rest');
+});
