@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { spawnPinned, AsyncLineSource, firstJsonLine, type PinnedChild } from '../lib/child.ts';
 import { requestOnce, type Target } from '../lib/loadgen.ts';
 
-export type ChainName = 'direct' | 'weft' | 'weft-resilience' | 'haproxy';
+/** Issue 3 adds weft-resilience; issue 5 the telemetry chains (off, tracing at 1 % and at 100 %). */
+export type ChainName = 'direct' | 'weft' | 'weft-resilience' | 'weft-telemetry-off' | 'weft-trace-1' | 'weft-trace-100' | 'haproxy';
 
 export interface MeteredProcess {
   /** "sidecar A (outbound)", "haproxy B (inbound, mTLS)", … */
@@ -21,6 +22,8 @@ export interface Chain {
   /** null while every process of the chain runs; else which one ended, how, and the end of its stderr. */
   failure(): string | null;
   stop(): Promise<void>;
+  /** Issue 5: what the chain's sidecars say of their telemetry (metric series, access-log bytes, spans exported), one line for the notes. */
+  telemetry?(): Promise<string>;
 }
 
 /** The pinning the benchmark relies on: everything measured on CPU 0, the load generator (and the bench itself) on CPU 1. */

@@ -23,7 +23,7 @@ import { cpus, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { canBoost, spawnPinned, stopAll, runPinned } from '../lib/child.ts';
+import { AsyncLineSource, canBoost, firstJsonLine, spawnPinned, stopAll, runPinned, type PinnedChild } from '../lib/child.ts';
 import { summarizeProfile, type CpuProfile } from '../lib/cpuprofile.ts';
 import { Histogram, median } from '../lib/histogram.ts';
 import { monotonicUs, type LoadResult, type LoadSpec, type MeterResult } from '../lib/loadgen.ts';
@@ -31,18 +31,28 @@ import { cpuBusyMs, cpuMsOrNaN, memory, parseCpuModel, parseMemTotalBytes } from
 import { parseWrkOutput, wrkArgs } from '../lib/wrk.ts';
 import { CLIENT_CPU, SERVER_CPU, directChain, firstFailure, startBackend, type Backend, type Chain, type ChainName } from './chain.ts';
 import { aptInstall, ensureHaproxy, startHaproxyChain } from './haproxy-chain.ts';
-import { formatSection, insertSection, summarize, type ChainInfo, type PhaseMeasurement, type Phase, type ProfileReport, type RunInfo } from './report.ts';
-import { RESILIENCE_YAML, detectLauncher, startWeftChain, type LauncherKind, type WeftChainOptions } from './weft-chain.ts';
+import { fmt, formatSection, insertSection, summarize, type ChainInfo, type PhaseMeasurement, type Phase, type ProfileReport, type RunInfo } from './report.ts';
+import { sinkCounts } from './span-sink.ts';
+import { RESILIENCE_YAML, TELEMETRY_OFF_YAML, detectLauncher, startWeftChain, tracingYaml, type LauncherKind, type WeftChainOptions } from './weft-chain.ts';
 import type { AccessLogMode } from './weft-launcher.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RESULTS = join(ROOT, 'bench/RESULTS.md');
-const ALL_CHAINS: readonly ChainName[] = ['direct', 'weft', 'weft-resilience', 'haproxy'];
+const ALL_CHAINS: readonly ChainName[] = ['direct', 'weft', 'weft-resilience', 'weft-telemetry-off', 'weft-trace-1', 'weft-trace-100', 'haproxy'];
+/** Issue 5's chains, and the sampling percentage of those that trace. */
+const TELEMETRY_CHAINS: readonly ChainName[] = ['weft-telemetry-off', 'weft-trace-1', 'weft-trace-100'];
+const TRACE_PERCENT: Partial<Record<ChainName, number>> = { 'weft-trace-1': 1, 'weft-trace-100': 100 };
 
 const HELP = `npm run bench [-- OPTIONS]   (or: node bench/e2e/run.ts [OPTIONS])
 
 Measures, interleaved over several rounds, (a) client → backend, (b) client → Weft sidecar →
 mTLS → Weft sidecar → backend, (c) the same chain built from HAProxy; writes bench/RESULTS.md.
+Variants of (b), each with Istio config applied before its sidecars start:
+  weft-resilience       issue 3: timeout, retries, pool limits, outlier detection (never triggered)
+  weft-telemetry-off    issue 5's baseline: metrics, access log and tracing switched off
+  weft-trace-1          issue 5: metrics, access log (/dev/null), tracing at 1 % to a Zipkin sink
+  weft-trace-100        the same at 100 % sampling (the sink runs on CPU 1 and counts spans)
+A full default run (5 rounds, all 7 chains) takes about 20 minutes.
 
   --rounds N            rounds of (fixed, max) per chain, interleaved            (default 5)
   --rate N              fixed rate, requests per second                          (default 1000)
@@ -50,7 +60,8 @@ mTLS → Weft sidecar → backend, (c) the same chain built from HAProxy; writes
   --max-seconds S       duration of each maximum-throughput phase                (default 10)
   --connections N       closed-loop connections for the max phase and warm-up   (default 64)
   --warmup-seconds S    closed-loop warm-up of each chain before round 1         (default 5)
-  --chains LIST         comma-separated subset of direct,weft,weft-resilience,haproxy (default all)
+  --chains LIST         comma-separated subset of direct, weft, weft-resilience,
+                        weft-telemetry-off, weft-trace-1, weft-trace-100, haproxy (default all)
   --max-tool wrk|node   closed-loop generator for the max phase                  (default wrk)
   --access-log MODE     Weft access log: devnull (written to /dev/null) or off   (default devnull)
   --launcher MODE       auto, cli (bin/weft.js) or launcher (bench/e2e/weft-launcher.ts) (default auto)
@@ -316,11 +327,54 @@ function commandLine(argv: readonly string[]): string {
   return process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args === '' ? '' : ` -- ${args}`}` : `node bench/e2e/run.ts${args === '' ? '' : ` ${args}`}`;
 }
 
-/** The Istio config a Weft chain starts with: issue 3's policies for weft-resilience, none for the core chain. */
-function chainConfig(name: ChainName): { readonly config?: NonNullable<WeftChainOptions['config']> } {
-  return name === 'weft-resilience'
-    ? { config: { name, yaml: RESILIENCE_YAML, words: 'with a timeout, retries with a per-try timeout, connection-pool limits and outlier detection configured on the backend but never triggered (bench/e2e/weft-chain.ts RESILIENCE_YAML)' } }
-    : {};
+/** The span sink's path for a tracing chain's spans (one path per chain, counted apart). */
+function sinkPath(name: ChainName): string {
+  return `/api/v2/spans/${name}`;
+}
+
+/**
+ * The Istio config a Weft chain starts with: issue 3's policies for weft-resilience, issue 5's
+ * telemetry settings for its chains (the tracing ones need the span sink's port), none for the core chain.
+ */
+function chainConfig(name: ChainName, workDir: string, sinkPort: number | null): Pick<WeftChainOptions, 'config' | 'accessLogFile'> {
+  if (name === 'weft-resilience') {
+    return { config: { name, yaml: RESILIENCE_YAML, words: 'with a timeout, retries with a per-try timeout, connection-pool limits and outlier detection configured on the backend but never triggered (bench/e2e/weft-chain.ts RESILIENCE_YAML)' } };
+  }
+  if (name === 'weft-telemetry-off') {
+    // The access log goes to files so that the run can show they stay empty.
+    return {
+      config: { name, yaml: TELEMETRY_OFF_YAML, words: 'metrics, access logging and tracing switched off by mesh config and a root-namespace Telemetry (bench/e2e/weft-chain.ts TELEMETRY_OFF_YAML); issue 5\'s baseline' },
+      accessLogFile: join(workDir, `${name}-access`),
+    };
+  }
+  const percent = TRACE_PERCENT[name];
+  if (percent !== undefined) {
+    if (sinkPort === null) throw new Error(`chain ${name} needs the span sink, which was not started`);
+    return { config: { name, yaml: tracingYaml(percent, sinkPort, sinkPath(name)), words: `metrics on, access log on, tracing at ${percent} % sampling to a Zipkin provider (the bench's span sink, bench/e2e/span-sink.ts, on CPU ${CLIENT_CPU}) and to the control plane (bench/e2e/weft-chain.ts tracingYaml)` } };
+  }
+  return {};
+}
+
+/** The trace collector of the tracing chains, on the load generator's CPU (it is not on the measured path). */
+async function startSpanSink(): Promise<{ readonly port: number; readonly child: PinnedChild }> {
+  const lines = new AsyncLineSource();
+  const child = spawnPinned({ name: 'span sink', cpu: CLIENT_CPU, command: process.execPath, args: [join(ROOT, 'bench/e2e/span-sink.ts')], cwd: ROOT, onLine: lines.push });
+  const { port } = await firstJsonLine<{ port: number }>(child, lines, (v) => typeof (v as { port?: unknown }).port === 'number', 10_000);
+  return { port, child };
+}
+
+/** Issue 5's checks, for the notes: each telemetry chain's sidecars (metric samples, spans, log bytes) and what the sink received. */
+async function telemetryNotes(chains: readonly Chain[], sinkPort: number | null): Promise<string[]> {
+  const notes: string[] = [];
+  const counts = sinkPort === null ? {} : await sinkCounts(sinkPort).catch(() => ({}));
+  for (const c of chains) {
+    if (!TELEMETRY_CHAINS.includes(c.name) || c.telemetry === undefined) continue;
+    const sidecars = await c.telemetry().catch((err: unknown) => `could not be read (${(err as Error).message})`);
+    const got = (counts as Record<string, { batches: number; spans: number } | undefined>)[sinkPath(c.name)];
+    const sink = TRACE_PERCENT[c.name] === undefined ? '' : ` The span sink received ${got === undefined ? 'nothing' : `${fmt(got.spans)} spans in ${fmt(got.batches)} batches`} for this chain (warm-up and every phase).`;
+    notes.push(`Telemetry of ${c.name} at the end of the run: ${sidecars}.${sink}`);
+  }
+  return notes;
 }
 
 /** Profiles one Weft chain (`weft`, or `weft-resilience` with its config); the resilient chain's sidecar roles are prefixed with its name. */
@@ -329,7 +383,7 @@ async function profileWeft(o: Options, workDir: string, backend: Backend, launch
   const dir = join(ROOT, 'bench/out', `profile-${stamp}${chainName === 'weft' ? '' : `-${chainName}`}`);
   mkdirSync(dir, { recursive: true });
   progress(`profile: starting the ${chainName} chain under --cpu-prof (profiles in ${dir})`);
-  const chain = await startWeftChain({ root: ROOT, workDir, backendPort: backend.port, launcher, accessLog: o.accessLog, boost: o.boost, cpuProfDir: dir, ...chainConfig(chainName) });
+  const chain = await startWeftChain({ root: ROOT, workDir, backendPort: backend.port, launcher, accessLog: o.accessLog, boost: o.boost, cpuProfDir: dir, ...chainConfig(chainName, workDir, null) });
   const side = new ServerSide(backend);
   side.chains.push(chain);
   /** Only samples taken while load ran count: not start-up (module loading, type stripping), warm-up or drain. */
@@ -398,12 +452,14 @@ async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const backend = await startBackend(ROOT, boost);
+  const sink = o.chains.some((c) => TRACE_PERCENT[c] !== undefined) ? await startSpanSink() : null;
   const side = new ServerSide(backend);
   const all: PhaseMeasurement[] = [];
   let profile: ProfileReport | null = null;
   const infoByName = new Map<ChainName, ChainInfo>();
   /** Chains that lost a process: why, and from when on they were not measured. */
   const dead = new Map<ChainName, string>();
+  let telemetry: string[] = [];
   try {
     for (const name of o.chains) {
       progress(`starting chain ${name}`);
@@ -412,7 +468,7 @@ async function main(argv: readonly string[]): Promise<number> {
       else {
         side.chains.push(await startWeftChain({
           root: ROOT, workDir, backendPort: backend.port, launcher: launcherChoice.kind, accessLog: o.accessLog, boost,
-          ...chainConfig(name),
+          ...chainConfig(name, workDir, sink?.port ?? null),
         }));
       }
     }
@@ -437,6 +493,10 @@ async function main(argv: readonly string[]): Promise<number> {
         }
       }
     }
+    // Give the sidecars' span queues (one second at most) time to leave before counting.
+    if (sink !== null) await new Promise((r) => setTimeout(r, 2_000));
+    telemetry = await telemetryNotes(side.chains, sink?.port ?? null);
+    for (const n of telemetry) progress(n);
     const profiled = (['weft', 'weft-resilience'] as const).filter((n) => o.profile && o.chains.includes(n) && !dead.has(n));
     if (profiled.length > 0) {
       // The measured Weft chains stop first, so that each profiled run has the servers' CPU to itself.
@@ -452,6 +512,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     for (const c of side.chains) await c.stop();
     await backend.child.stop();
+    await sink?.child.stop();
     rmSync(workDir, { recursive: true, force: true });
   }
 
@@ -460,6 +521,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const fixedPhases = all.filter((m) => m.phase === 'fixed');
   const notes = [
     ...[...dead].map(([name, why]) => `**Chain ${name} failed and was not measured after ${why}**`),
+    ...telemetry,
     `Weft processes started with ${launcherChoice.kind === 'cli' ? 'the CLI' : 'the launcher'}: ${launcherChoice.why}.`,
     `Noise: other processes used a median ${median(all.map((m) => m.foreignCpuPct)).toFixed(1)} % (max ${Math.max(0, ...all.map((m) => m.foreignCpuPct).filter((x) => !Number.isNaN(x))).toFixed(1)} %) of CPU 0 during the phases; the generator sent late by a median p99 of ${median(fixedPhases.map((m) => m.sendLagP99Us)).toFixed(0)} µs in the fixed-rate phases (that lateness is inside the latency figures).`,
   ];

@@ -2,7 +2,7 @@
 import { ControlPlaneClient } from '../../src/cli/client.ts';
 import { adminToken, caPem } from '../../src/cli/credentials.ts';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertAlive, freePort, spawnPinned, waitUntil, type PinnedChild } from '../lib/child.ts';
 import { CLIENT_CPU, SERVER_CPU, firstFailure, smokeTest, type Chain, type ChainName } from './chain.ts';
@@ -22,6 +22,11 @@ export interface WeftChainOptions {
   readonly cpuProfDir?: string;
   /** Istio YAML applied before the sidecars start (the resilience chain), and the chain's name. */
   readonly config?: { readonly name: ChainName; readonly yaml: string; readonly words: string };
+  /**
+   * Issue 5: write each sidecar's access log to `<this>-<role>.log` instead of `accessLog`'s
+   * sink, so that the chain's telemetry() can say how many bytes were logged (the off chain: none).
+   */
+  readonly accessLogFile?: string;
 }
 
 /**
@@ -72,6 +77,72 @@ spec:
 const SERVICE_PORT = 8080;
 
 /**
+ * Issue 5's baseline: metrics, access logging and tracing switched off for the whole mesh, by
+ * mesh config and by a root-namespace Telemetry (either alone would do; both are what an operator
+ * turning telemetry off would write).
+ */
+export const TELEMETRY_OFF_YAML = `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata:
+  name: bench-mesh
+spec:
+  meshConfig:
+    enableTracing: false
+    accessLogFile: ""
+---
+apiVersion: telemetry.istio.io/v1
+kind: Telemetry
+metadata:
+  name: mesh-default
+  namespace: istio-system
+spec:
+  metrics:
+  - overrides:
+    - match:
+        metric: ALL_METRICS
+      disabled: true
+  accessLogging:
+  - disabled: true
+  tracing:
+  - disableSpanReporting: true
+`;
+
+/**
+ * Issue 5's measured telemetry: metrics on (the default), the JSON access log on (written where the
+ * sidecar's --access-log says: /dev/null in the bench), and tracing at `percent` % to a Zipkin
+ * provider on the bench's span sink (bench/e2e/span-sink.ts), under `path` so that the sink
+ * counts each chain apart. Spans also go to the control plane, as always.
+ */
+export function tracingYaml(percent: number, sinkPort: number, path: string): string {
+  return `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata:
+  name: bench-mesh
+spec:
+  meshConfig:
+    enableTracing: true
+    extensionProviders:
+    - name: bench-zipkin
+      zipkin:
+        service: 127.0.0.1
+        port: ${sinkPort}
+        path: ${path}
+    defaultProviders:
+      tracing:
+      - bench-zipkin
+---
+apiVersion: telemetry.istio.io/v1
+kind: Telemetry
+metadata:
+  name: mesh-default
+  namespace: istio-system
+spec:
+  tracing:
+  - randomSamplingPercentage: ${percent}
+`;
+}
+
+/**
  * Uses the CLI when `weft proxy --help` answers and knows the flags this benchmark passes
  * (`--control-plane`, `--app-port`, `--admin-port`, and an access-log switch); otherwise the
  * launcher, which calls the same startProxy()/startControlPlane().
@@ -118,7 +189,7 @@ async function startSidecar(o: WeftChainOptions, cpUrl: string, stateDir: string
       '--control-plane', cpUrl, '--service', s.service, '--workload', s.workload, '--namespace', 'default',
       '--service-account', s.service, '--port', String(SERVICE_PORT), '--app-port', String(s.appPort),
       '--outbound-port', String(s.outboundPort), '--inbound-port', String(s.inboundPort), '--admin-port', String(s.adminPort),
-      '--access-log', o.accessLog === 'devnull' ? '/dev/null' : o.accessLog === 'off' ? 'off' : '-'];
+      '--access-log', o.accessLogFile !== undefined ? `${o.accessLogFile}-${s.role}.log` : o.accessLog === 'devnull' ? '/dev/null' : o.accessLog === 'off' ? 'off' : '-'];
   } else {
     const minted = await cpClient(cpUrl, stateDir).joinToken({ namespace: 'default', serviceAccount: s.service });
     const opts: LauncherProxyOptions = {
@@ -136,6 +207,7 @@ async function startSidecar(o: WeftChainOptions, cpUrl: string, stateDir: string
       inboundPort: s.inboundPort,
       adminPort: s.adminPort,
       accessLog: o.accessLog,
+      ...(o.accessLogFile === undefined ? {} : { accessLogFile: `${o.accessLogFile}-${s.role}.log` }),
     };
     args = [join(o.root, 'bench/e2e/weft-launcher.ts'), 'proxy', JSON.stringify(opts)];
   }
@@ -200,11 +272,12 @@ export async function startWeftChain(o: WeftChainOptions): Promise<Chain> {
     const how = o.launcher === 'cli' ? '`weft control-plane` / `weft proxy` (bin/weft.js)' : 'bench/e2e/weft-launcher.ts (startControlPlane / startProxy in a child process)';
     const chain: Chain = {
       name: o.config?.name ?? 'weft',
-      description: `client → Weft sidecar A (outbound listener, plain HTTP, Host backend:8080) → mTLS → Weft sidecar B (inbound) → backend; started with ${how}; access log ${accessLogWords(o.accessLog)}; control plane on CPU ${CLIENT_CPU}${o.config === undefined ? '' : `; ${o.config.words}`}`,
+      description: `client → Weft sidecar A (outbound listener, plain HTTP, Host backend:8080) → mTLS → Weft sidecar B (inbound) → backend; started with ${how}; access log ${o.accessLogFile === undefined ? accessLogWords(o.accessLog) : 'sink: a file per sidecar (to show that nothing is logged)'}; control plane on CPU ${CLIENT_CPU}${o.config === undefined ? '' : `; ${o.config.words}`}`,
       target: { host: '127.0.0.1', port: aOut, hostHeader: `backend:${SERVICE_PORT}`, path: '/' },
       proxies: [{ role: 'sidecar A (outbound)', pid: a.pid }, { role: 'sidecar B (inbound, mTLS)', pid: b.pid }],
       failure: () => firstFailure(started),
       stop,
+      telemetry: () => telemetryLine(o, [[a, aAdmin], [b, bAdmin]]),
     };
     await smokeTest(chain);
     return chain;
@@ -216,8 +289,38 @@ export async function startWeftChain(o: WeftChainOptions): Promise<Chain> {
 
 /** Applies YAML through the control plane's API, as `weft apply` does; any error aborts the run. */
 async function applyYaml(client: ControlPlaneClient, yaml: string): Promise<void> {
-  const body = await client.apply([{ name: 'bench-resilience.yaml', text: yaml }]);
-  if (!body.ok) throw new Error(`applying the resilience config failed: ${JSON.stringify(body.errors)}`);
+  const body = await client.apply([{ name: 'bench-config.yaml', text: yaml }]);
+  if (!body.ok) throw new Error(`applying the chain's Istio config failed: ${JSON.stringify(body.errors)}`);
+}
+
+interface TracingDump {
+  readonly tracing?: { readonly exporters?: readonly { readonly url?: string; readonly exported?: number; readonly dropped?: number; readonly failed?: number }[] } | null;
+}
+
+/** Lines of `/stats/prometheus` that are Istio series samples (not # HELP / # TYPE). */
+export function countIstioSamples(text: string): number {
+  let n = 0;
+  for (const line of text.split('\n')) if (line.startsWith('istio_')) n++;
+  return n;
+}
+
+/** Issue 5: per sidecar, the Istio metric samples it serves, its spans exported per destination, and its access-log bytes (when logged to a file). */
+async function telemetryLine(o: WeftChainOptions, sidecars: readonly (readonly [PinnedChild, number])[]): Promise<string> {
+  const parts: string[] = [];
+  for (const [c, admin] of sidecars) {
+    const role = c.name.replace(/^weft /, '');
+    const prom = await fetch(`http://127.0.0.1:${admin}/stats/prometheus`, { signal: AbortSignal.timeout(5_000) });
+    const samples = countIstioSamples(await prom.text());
+    const dump = (await (await fetch(`http://127.0.0.1:${admin}/config_dump`, { signal: AbortSignal.timeout(5_000) })).json()) as TracingDump;
+    const exporters = (dump.tracing?.exporters ?? []).map((e) => `${e.url ?? '?'} exported ${e.exported ?? 0}, dropped ${e.dropped ?? 0}, failed ${e.failed ?? 0}`);
+    let log = '';
+    if (o.accessLogFile !== undefined) {
+      const file = `${o.accessLogFile}-${role}.log`;
+      log = `, access log ${existsSync(file) ? statSync(file).size : 0} bytes`;
+    }
+    parts.push(`${role}: ${samples} istio_* metric samples${log}, spans ${exporters.length === 0 ? 'none (no exporter)' : exporters.join('; ')}`);
+  }
+  return parts.join(' | ');
 }
 
 export function accessLogWords(mode: AccessLogMode): string {

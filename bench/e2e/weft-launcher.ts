@@ -14,7 +14,8 @@ import type { ControlPlaneOptions } from '../../src/controlplane/main.ts';
 import type { ProxyOptions } from '../../src/proxy/options.ts';
 
 export type AccessLogMode = 'devnull' | 'off' | 'stdout';
-export type LauncherProxyOptions = Omit<ProxyOptions, 'accessLog' | 'logger'> & { readonly accessLog?: AccessLogMode };
+/** `accessLogFile` (issue 5's off chain) wins over `accessLog`: the log goes to that file. */
+export type LauncherProxyOptions = Omit<ProxyOptions, 'accessLog' | 'logger'> & { readonly accessLog?: AccessLogMode; readonly accessLogFile?: string };
 
 function accessLogStream(mode: AccessLogMode | undefined): NodeJS.WritableStream | null | undefined {
   if (mode === 'off') return null;
@@ -35,8 +36,8 @@ async function main(kind: string | undefined, json: string | undefined): Promise
     stop = () => cp.close();
     process.stdout.write(`${JSON.stringify({ url: cp.url, port: cp.port })}\n`);
   } else {
-    const { accessLog, ...rest } = JSON.parse(json) as LauncherProxyOptions;
-    const log = accessLogStream(accessLog);
+    const { accessLog, accessLogFile, ...rest } = JSON.parse(json) as LauncherProxyOptions;
+    const log = accessLogFile === undefined ? accessLogStream(accessLog) : createWriteStream(accessLogFile);
     const { startProxy } = await import('../../src/proxy/main.ts');
     const proxy = await startProxy(log === undefined ? rest : { ...rest, accessLog: log });
     stop = () => proxy.drain(1_000);

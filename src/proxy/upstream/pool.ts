@@ -231,6 +231,11 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
   /** Stops reuse: idle connections close now, busy ones after their exchange; queued requests are still served. */
   close(): void {
     this.#closed = true;
+    this.#dropIdle();
+  }
+
+  /** Closes every idle connection now (busy ones are left to finish their exchange). */
+  #dropIdle(): void {
     const idle = this.#idle;
     this.#idle = [];
     this.#idleSince = [];
@@ -248,14 +253,7 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
    */
   retire(): void {
     this.#generation++;
-    const idle = this.#idle;
-    this.#idle = [];
-    this.#idleSince = [];
-    this.#sweeper.delete(this);
-    for (const c of idle) {
-      c.destroy();
-      this.discard(c);
-    }
+    this.#dropIdle();
   }
 
   /** Issue 4: made under a certificate that has since been replaced (see retire()). */

@@ -3,20 +3,14 @@
  * who may call a workload, with which requests (issue 4, item 2). docs/authorization.md describes
  * what Weft does with it.
  */
+import type { WorkloadSelector, PolicyTargetReference } from '../common-types.ts';
+export type { WorkloadSelector, PolicyTargetReference };
 
 export const AUTHZ_ACTIONS = ['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'] as const;
 /** Absent: ALLOW. CUSTOM (an external authorizer) is rejected at apply. */
 export type AuthorizationAction = (typeof AUTHZ_ACTIONS)[number];
 
-export interface WorkloadSelector { readonly matchLabels?: Readonly<Record<string, string>> }
 
-/** Istio's PolicyTargetReference (Gateway API style); rejected by Weft, which has no gateways or waypoints. */
-export interface PolicyTargetReference {
-  readonly group?: string;
-  readonly kind?: string;
-  readonly name?: string;
-  readonly namespace?: string;
-}
 
 /** The external authorizer of a CUSTOM policy; rejected by Weft. */
 export interface ExtensionProvider { readonly name?: string }

@@ -3,6 +3,8 @@
  * shape), after istio/api destination_rule.proto's JSON form. Which fields Weft enforces is
  * recorded in api/field-status.ts and docs/compatibility.md.
  */
+import type { WorkloadSelector } from '../common-types.ts';
+export type { WorkloadSelector };
 import type { PortSelector } from '../virtual-service/types.ts';
 
 export type SimpleLB = 'UNSPECIFIED' | 'LEAST_CONN' | 'RANDOM' | 'PASSTHROUGH' | 'ROUND_ROBIN' | 'LEAST_REQUEST';
@@ -133,7 +135,6 @@ export interface Subset {
   readonly trafficPolicy?: TrafficPolicy;
 }
 
-export interface WorkloadSelector { readonly matchLabels?: Readonly<Record<string, string>> }
 
 export interface DestinationRuleSpec {
   readonly host: string;

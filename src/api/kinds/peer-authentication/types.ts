@@ -3,12 +3,13 @@
  * which connections a workload's sidecar accepts, mutual TLS, plaintext or both (issue 4, item 1).
  * docs/security-mtls.md describes what Weft does with it.
  */
+import type { WorkloadSelector } from '../common-types.ts';
+export type { WorkloadSelector };
 
 export const MTLS_MODES = ['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT'] as const;
 /** UNSET inherits from the next wider scope (workload → namespace → mesh → PERMISSIVE). */
 export type PeerAuthenticationMode = (typeof MTLS_MODES)[number];
 
-export interface WorkloadSelector { readonly matchLabels?: Readonly<Record<string, string>> }
 
 export interface MutualTLS { readonly mode?: PeerAuthenticationMode }
 

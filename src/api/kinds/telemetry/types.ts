@@ -4,18 +4,13 @@
  * the mesh root namespace without selector (mesh-wide), a namespace without selector, a workload
  * selector in a namespace; the more specific overrides the less specific field by field.
  */
+import type { WorkloadSelector, PolicyTargetReference } from '../common-types.ts';
+export type { WorkloadSelector, PolicyTargetReference };
 
 export const SELECTOR_MODES = ['CLIENT_AND_SERVER', 'CLIENT', 'SERVER'] as const;
 export type SelectorMode = (typeof SELECTOR_MODES)[number];
 
-export interface WorkloadSelector { readonly matchLabels?: Readonly<Record<string, string>> }
 
-export interface PolicyTargetReference {
-  readonly group?: string;
-  readonly kind?: string;
-  readonly name?: string;
-  readonly namespace?: string;
-}
 
 export interface ProviderRef { readonly name: string }
 
