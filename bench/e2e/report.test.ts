@@ -1,7 +1,7 @@
 // Tests of the results: medians per chain, added latency per round, the targets' verdicts, the Markdown section and its insertion above older runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatSection, insertSection, judge, judgeResilience, pairedByRound, summarize, RESULTS_HEADER, type ChainInfo, type PhaseMeasurement } from './report.ts';
+import { formatSection, insertSection, judge, judgeResilience, judgeTelemetry, pairedByRound, summarize, RESULTS_HEADER, type ChainInfo, type PhaseMeasurement } from './report.ts';
 
 const MiB = 1024 * 1024;
 
@@ -169,4 +169,58 @@ test('the issue-3 table prints the paired verdict and every pair behind it', () 
   assert.match(text, /^\| maximum throughput \| 8,500 req\/s \| 8,075 req\/s \| 5\.0 % \| ≤ 10 % \| PASS \|$/m);
   assert.match(text, /^- weft-resilience ÷ weft maximum throughput by round: 1: 0\.950, 2: 0\.950, 3: 0\.950\.$/m);
   assert.match(text, /^- weft-resilience − weft p50 at the fixed rate by round \(ms\): 1: 0\.000, 2: 0\.000, 3: 0\.000\.$/m);
+});
+
+const OFF: ChainInfo = { name: 'weft-telemetry-off', description: 'two sidecars, telemetry off', proxyRoles: ['A', 'B'], idleRssBytes: [] };
+const T1: ChainInfo = { name: 'weft-trace-1', description: 'two sidecars, tracing 1 %', proxyRoles: ['A', 'B'], idleRssBytes: [] };
+const T100: ChainInfo = { name: 'weft-trace-100', description: 'two sidecars, tracing 100 %', proxyRoles: ['A', 'B'], idleRssBytes: [] };
+
+/** Three rounds of the three telemetry chains; `ratio1` / `ratio100` are each tracing chain's throughput ÷ off's, by round. */
+function telemetryRounds(ratio1: readonly number[], ratio100: readonly number[]): PhaseMeasurement[] {
+  // Round 2 is slow for every chain: paired ratios do not care.
+  const offRps = [5000, 2500, 6000];
+  return offRps.flatMap((rps, i) => [
+    m(i + 1, 'weft-telemetry-off', 'max', { throughput: rps }),
+    m(i + 1, 'weft-trace-1', 'max', { throughput: rps * ratio1[i]! }),
+    m(i + 1, 'weft-trace-100', 'max', { throughput: rps * ratio100[i]! }),
+    m(i + 1, 'weft-telemetry-off', 'fixed', { latency: { p50Us: 500, p90Us: 0, p99Us: 0 } }),
+    m(i + 1, 'weft-trace-1', 'fixed', { latency: { p50Us: 520, p90Us: 0, p99Us: 0 } }),
+    m(i + 1, 'weft-trace-100', 'fixed', { latency: { p50Us: 500 + 100 * (i + 1), p90Us: 0, p99Us: 0 } }),
+  ]);
+}
+
+test('issue 5: each tracing chain judged against telemetry off on per-round throughput pairs (≤ 5 % at 1 %, ≤ 15 % at 100 %)', () => {
+  const all = telemetryRounds([0.97, 0.96, 0.5], [0.9, 0.86, 0.88]);
+  const rows = judgeTelemetry(summarize(OFF, all), [summarize(T1, all), summarize(T100, all)], all);
+  assert.deepEqual(rows.map((r) => [r.chain, r.limit, r.pass]), [['weft-trace-1', 0.05, true], ['weft-trace-100', 0.15, true]]);
+  // Ratios 0.97, 0.96, 0.5 → median 0.96: a cost of 4 %, although round 3 alone lost half.
+  assert.ok(Math.abs(rows[0]!.cost - 0.04) < 1e-9);
+  assert.ok(Math.abs(rows[1]!.cost - 0.12) < 1e-9);
+  assert.equal(rows[1]!.addedP50Us, 200);
+  assert.equal(rows[0]!.perRound, 'weft-trace-1 ÷ weft-telemetry-off maximum throughput by round: 1: 0.970, 2: 0.960, 3: 0.500');
+
+  // Over the bars: 6 % at 1 %, 16 % at 100 %.
+  const slow = telemetryRounds([0.94, 0.94, 0.94], [0.84, 0.84, 0.84]);
+  const bad = judgeTelemetry(summarize(OFF, slow), [summarize(T1, slow), summarize(T100, slow)], slow);
+  assert.deepEqual(bad.map((r) => r.pass), [false, false]);
+
+  // Only the tracing chains that ran get a row; a chain without a pair fails as not measured.
+  const only100 = judgeTelemetry(summarize(OFF, all), [summarize(T100, all)], all);
+  assert.deepEqual(only100.map((r) => r.chain), ['weft-trace-100']);
+  const unpaired = judgeTelemetry(summarize(OFF, []), [summarize(T1, all)], all.filter((x) => x.chain !== 'weft-telemetry-off'));
+  assert.equal(unpaired[0]!.pass, false);
+  assert.ok(Number.isNaN(unpaired[0]!.cost));
+});
+
+test('the issue-5 table appears when telemetry off and a tracing chain ran, with its verdicts and pairs', () => {
+  const all = telemetryRounds([0.97, 0.96, 0.95], [0.8, 0.8, 0.8]);
+  const run = { date: new Date(0), command: 'x', commit: 'c', machine: 'm', node: 'n', haproxy: 'h', parameters: [], notes: [] };
+  const text = formatSection(run, [summarize(OFF, all), summarize(T1, all), summarize(T100, all)], all, null);
+  assert.match(text, /### Issue 5: telemetry cost/);
+  assert.match(text, /^\| 1 % \(weft-trace-1\) \| 5,000 \| 4,850 \| 4\.0 % \| ≤ 5 % \| PASS \| 0\.02 ms \|$/m);
+  assert.match(text, /^\| 100 % \(weft-trace-100\) \| 5,000 \| 4,000 \| 20\.0 % \| ≤ 15 % \| FAIL \| 0\.20 ms \|$/m);
+  assert.match(text, /^- weft-trace-100 ÷ weft-telemetry-off maximum throughput by round: 1: 0\.800, 2: 0\.800, 3: 0\.800\.$/m);
+  // Without the baseline there is nothing to judge against: no table.
+  const noBase = all.filter((x) => x.chain !== 'weft-telemetry-off');
+  assert.doesNotMatch(formatSection(run, [summarize(T1, noBase)], noBase, null), /Issue 5/);
 });

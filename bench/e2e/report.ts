@@ -213,6 +213,49 @@ export function judgeResilience(core: ChainSummary, resilient: ChainSummary, all
   ];
 }
 
+export interface TelemetryRow {
+  readonly chain: ChainName;
+  readonly sampling: string;
+  readonly baselineRps: number;
+  readonly rps: number;
+  /** 1 − the median over rounds of (this chain ÷ the off chain) maximum throughput; NaN without a pair. */
+  readonly cost: number;
+  readonly limit: number;
+  readonly pass: boolean;
+  /** Median over rounds of (this chain − the off chain) p50 at the fixed rate, µs (shown, not judged). */
+  readonly addedP50Us: number;
+  readonly perRound: string;
+}
+
+/** Issue 5's targets: the throughput a tracing chain may lose against telemetry off. */
+export const TELEMETRY_TARGETS: readonly { readonly chain: ChainName; readonly sampling: string; readonly limit: number }[] = [
+  { chain: 'weft-trace-1', sampling: '1 %', limit: 0.05 },
+  { chain: 'weft-trace-100', sampling: '100 %', limit: 0.15 },
+];
+
+/**
+ * Issue 5's bar: telemetry on (metrics, access log, tracing) costs at most 15 % of the throughput
+ * of telemetry off at 100 % sampling and 5 % at 1 %. Judged as issue 3's (judgeResilience): on
+ * pairs from the same round, 1 − the median of the per-round maximum-throughput ratios against
+ * `weft-telemetry-off`. One row per tracing chain that ran; no pair: NaN, which fails.
+ */
+export function judgeTelemetry(off: ChainSummary, on: readonly ChainSummary[], all: readonly PhaseMeasurement[]): TelemetryRow[] {
+  const a = off.info.name;
+  return TELEMETRY_TARGETS.flatMap((t) => {
+    const s = on.find((x) => x.info.name === t.chain);
+    if (s === undefined) return [];
+    const ratios = pairedByRound(all, a, t.chain, 'max', (b, c) => b.throughput / c.throughput);
+    const diffs = pairedByRound(all, a, t.chain, 'fixed', (b, c) => b.latency.p50Us - c.latency.p50Us);
+    const cost = 1 - median(ratios.map((x) => x.value));
+    return [{
+      chain: t.chain, sampling: t.sampling, baselineRps: off.maxRps, rps: s.maxRps, cost, limit: t.limit,
+      pass: !Number.isNaN(cost) && cost <= t.limit,
+      addedP50Us: median(diffs.map((x) => x.value)),
+      perRound: `${t.chain} ÷ ${a} maximum throughput by round: ${ratios.length === 0 ? 'none' : ratios.map((x) => `${x.round}: ${fmt(x.value, 3)}`).join(', ')}`,
+    }];
+  });
+}
+
 export function fmt(v: number, digits = 0): string {
   if (Number.isNaN(v)) return '–';
   return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -280,6 +323,19 @@ export function formatSection(run: RunInfo, summaries: readonly ChainSummary[], 
     }
     out.push('', 'The two chains run in the same rounds, one after the other, so each round gives a pair measured under the same load from the rest of the machine. The cost is judged on those pairs: 1 − the median of the per-round throughput ratios, and the median of the per-round p50 differences. The first two columns are each chain\'s own median, for reference.', '');
     for (const r of rows) out.push(`- ${r.perRound}.`);
+    out.push('');
+  }
+
+  const off = summaries.find((s) => s.info.name === 'weft-telemetry-off');
+  const telemetryRows = off === undefined ? [] : judgeTelemetry(off, summaries, all);
+  if (off !== undefined && telemetryRows.length > 0) {
+    out.push('### Issue 5: telemetry cost', '');
+    out.push('| sampling | weft-telemetry-off max req/s | with telemetry max req/s | throughput cost (median of per-round pairs) | target | result | added p50 at the fixed rate (median of pairs) |', '|---|--:|--:|--:|--:|---|--:|');
+    for (const r of telemetryRows) {
+      out.push(`| ${r.sampling} (${r.chain}) | ${fmt(r.baselineRps)} | ${fmt(r.rps)} | ${fmt(r.cost * 100, 1)} % | ≤ ${fmt(r.limit * 100)} % | ${r.pass ? 'PASS' : 'FAIL'} | ${fmt(r.addedP50Us / 1000, 2)} ms |`);
+    }
+    out.push('', 'With telemetry: Istio metrics, the JSON access log (to /dev/null) and tracing at the given sampling, exported to a Zipkin sink and to the control plane. Judged as issue 3\'s table: the chains run in the same rounds, so the cost is 1 − the median of the per-round maximum-throughput ratios against weft-telemetry-off; the req/s columns are each chain\'s own median, for reference.', '');
+    for (const r of telemetryRows) out.push(`- ${r.perRound}.`);
     out.push('');
   }
 

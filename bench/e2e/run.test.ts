@@ -3,12 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseOptions } from './run.ts';
 
-test('defaults follow issue 2: 5 rounds, 1000 req/s for 15 s, 10 s at 64 connections, all chains in order (issue 3 adds weft-resilience)', () => {
+test('defaults follow issue 2: 5 rounds, 1000 req/s for 15 s, 10 s at 64 connections, all chains in order (issue 3 adds weft-resilience, issue 5 the telemetry chains)', () => {
   const o = parseOptions([]);
   assert.notEqual(o, 'help');
   if (o === 'help') return;
   assert.deepEqual([o.rounds, o.rate, o.fixedMs, o.maxMs, o.connections], [5, 1000, 15_000, 10_000, 64]);
-  assert.deepEqual(o.chains, ['direct', 'weft', 'weft-resilience', 'haproxy']);
+  assert.deepEqual(o.chains, ['direct', 'weft', 'weft-resilience', 'weft-telemetry-off', 'weft-trace-1', 'weft-trace-100', 'haproxy']);
   assert.deepEqual([o.maxTool, o.accessLog, o.launcher, o.profile, o.boost, o.write], ['wrk', 'devnull', 'auto', false, true, true]);
 });
 
@@ -25,4 +25,11 @@ test('bad values are refused with the option named', () => {
   assert.throws(() => parseOptions(['--max-tool', 'ab']), /--max-tool/);
   assert.throws(() => parseOptions(['--frobnicate']), /Unknown option/);
   assert.equal(parseOptions(['--help']), 'help');
+});
+
+test('issue 5: the telemetry chains can be chosen alone, and keep their place in the order', () => {
+  const o = parseOptions(['--quick', '--chains', 'weft-trace-100,weft-telemetry-off,weft-trace-1']);
+  if (o === 'help') throw new Error('unexpected help');
+  assert.deepEqual(o.chains, ['weft-telemetry-off', 'weft-trace-1', 'weft-trace-100']);
+  assert.throws(() => parseOptions(['--chains', 'weft-trace-50']), /unknown chain "weft-trace-50"/);
 });

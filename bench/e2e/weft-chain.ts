@@ -294,14 +294,21 @@ async function applyYaml(client: ControlPlaneClient, yaml: string): Promise<void
 }
 
 interface TracingDump {
-  readonly tracing?: { readonly exporters?: readonly { readonly url?: string; readonly exported?: number; readonly dropped?: number; readonly failed?: number }[] } | null;
+  readonly tracing?: { readonly exporters?: readonly { readonly target?: string; readonly exported?: number; readonly dropped?: number; readonly failed?: number; readonly queued?: number }[] } | null;
 }
 
-/** Lines of `/stats/prometheus` that are Istio series samples (not # HELP / # TYPE). */
-export function countIstioSamples(text: string): number {
-  let n = 0;
-  for (const line of text.split('\n')) if (line.startsWith('istio_')) n++;
-  return n;
+/**
+ * In a sidecar's `/stats/prometheus`: how many `istio_requests_total` series, and how many samples
+ * of any other Istio family but `istio_build` (a constant gauge served even with metrics off).
+ */
+export function countIstioSamples(text: string): { readonly requestSeries: number; readonly otherSamples: number } {
+  let requestSeries = 0;
+  let otherSamples = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('istio_requests_total')) requestSeries++;
+    else if (line.startsWith('istio_') && !line.startsWith('istio_build')) otherSamples++;
+  }
+  return { requestSeries, otherSamples };
 }
 
 /** Issue 5: per sidecar, the Istio metric samples it serves, its spans exported per destination, and its access-log bytes (when logged to a file). */
@@ -310,15 +317,15 @@ async function telemetryLine(o: WeftChainOptions, sidecars: readonly (readonly [
   for (const [c, admin] of sidecars) {
     const role = c.name.replace(/^weft /, '');
     const prom = await fetch(`http://127.0.0.1:${admin}/stats/prometheus`, { signal: AbortSignal.timeout(5_000) });
-    const samples = countIstioSamples(await prom.text());
+    const m = countIstioSamples(await prom.text());
     const dump = (await (await fetch(`http://127.0.0.1:${admin}/config_dump`, { signal: AbortSignal.timeout(5_000) })).json()) as TracingDump;
-    const exporters = (dump.tracing?.exporters ?? []).map((e) => `${e.url ?? '?'} exported ${e.exported ?? 0}, dropped ${e.dropped ?? 0}, failed ${e.failed ?? 0}`);
+    const exporters = (dump.tracing?.exporters ?? []).map((e) => `to ${e.target ?? '?'}: exported ${e.exported ?? 0}, dropped ${e.dropped ?? 0}, failed ${e.failed ?? 0}, queued ${e.queued ?? 0}`);
     let log = '';
     if (o.accessLogFile !== undefined) {
       const file = `${o.accessLogFile}-${role}.log`;
       log = `, access log ${existsSync(file) ? statSync(file).size : 0} bytes`;
     }
-    parts.push(`${role}: ${samples} istio_* metric samples${log}, spans ${exporters.length === 0 ? 'none (no exporter)' : exporters.join('; ')}`);
+    parts.push(`${role}: ${m.requestSeries} istio_requests_total series and ${m.otherSamples} other istio_* samples${log}; spans ${exporters.length === 0 ? 'none (no exporter)' : exporters.join('; ')}`);
   }
   return parts.join(' | ');
 }

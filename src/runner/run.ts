@@ -41,6 +41,8 @@ export interface RunOptions {
   readonly accessLog?: LineSink | null | undefined;
   /** Longest route regex the sidecar accepts; undefined keeps the sidecar's default. */
   readonly maxRegexLength?: number | undefined;
+  /** SPIFFE trust domain of the mesh (issue 4); default cluster.local. */
+  readonly trustDomain?: string | undefined;
 }
 
 export interface RunDeps {
@@ -155,6 +157,7 @@ function proxyOptions(o: RunOptions, id: WorkloadIdentity, appPort: number, cred
     startTimeoutMs: o.readyTimeoutMs,
     ...(o.accessLog === undefined ? {} : { accessLog: o.accessLog }),
     ...(o.maxRegexLength === undefined ? {} : { maxRegexLength: o.maxRegexLength }),
+    ...(o.trustDomain === undefined ? {} : { trustDomain: o.trustDomain }),
   };
 }
 

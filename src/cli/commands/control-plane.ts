@@ -22,6 +22,7 @@ interface ControlPlaneFlags {
   workloadCertTtl?: number;
   prometheusSdFile?: string;
   graphWindow?: number;
+  trustDomain?: string;
 }
 
 export function registerControlPlane(program: Command, ctx: CliContext): void {
@@ -33,6 +34,7 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
     .option('--port <port>', 'port to listen on; 0 picks a free one', parseListenPort, DEFAULT_CONTROL_PLANE_PORT)
     .option('--lease-ttl <duration>', 'a workload that stops renewing its lease leaves after this long (e.g. 15s)', parseDurationMs)
     .option('--root-namespace <namespace>', "the mesh root namespace: policies there without a selector apply mesh-wide (Istio's rootNamespace; default istio-system)", parseNamespace)
+    .option('--trust-domain <domain>', 'SPIFFE trust domain of workload identities: spiffe://<domain>/ns/<ns>/sa/<sa> (default cluster.local; sidecars must be started with the same)', parseTrustDomain)
     .option('--ca-dir <dir>', "plug-in CA: sign with the user's CA in Istio's cacerts layout (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem) instead of a generated root")
     .option('--prometheus-sd-file <file>', 'keep this Prometheus file_sd file listing every live sidecar (see `weft prometheus-config --file-sd`)')
     .option('--graph-window <duration>', 'how far back `weft graph` looks at the sidecars\' telemetry, 1s or more (default 60s)', parseDurationMs)
@@ -59,7 +61,9 @@ Examples:
           host: opts.host,
           port: opts.port,
           ...(opts.leaseTtl === undefined ? {} : { leaseTtlMs: opts.leaseTtl }),
-          ...(opts.rootNamespace === undefined ? {} : { mesh: { rootNamespace: opts.rootNamespace } }),
+          ...(opts.rootNamespace === undefined && opts.trustDomain === undefined ? {} : {
+            mesh: { ...(opts.rootNamespace === undefined ? {} : { rootNamespace: opts.rootNamespace }), ...(opts.trustDomain === undefined ? {} : { trustDomain: opts.trustDomain }) },
+          }),
           ...(opts.caDir === undefined ? {} : { caDir: opts.caDir }),
           ...(opts.workloadCertTtl === undefined ? {} : { workloadCertTtlMs: opts.workloadCertTtl }),
           ...(opts.prometheusSdFile === undefined ? {} : { prometheusSdFile: opts.prometheusSdFile }),
@@ -90,6 +94,12 @@ function startError(err: unknown, opts: ControlPlaneFlags): CliError {
     hint: 'check that the state directory is writable (--state-dir) and see the log above',
     cause: err,
   });
+}
+
+/** A SPIFFE trust domain (issue 4): lower-case DNS-style name, as in spiffe://cluster.local/…. */
+export function parseTrustDomain(value: string): string {
+  if (!/^[a-z0-9]([a-z0-9._-]{0,253}[a-z0-9])?$/.test(value)) throw new InvalidArgumentError('expected a trust domain: lower-case letters, digits, ".", "-" and "_", like cluster.local.');
+  return value;
 }
 
 /** A Kubernetes namespace name (DNS-1123 label), for --root-namespace (issue 4). */

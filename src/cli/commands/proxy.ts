@@ -1,4 +1,5 @@
 // `weft proxy`: a standalone sidecar for an app started some other way; prints its ports as one JSON line once ready.
+import { parseTrustDomain } from './control-plane.ts';
 import type { Command } from 'commander';
 import { IdentityError, workloadIdentity } from '../../runner/identity.ts';
 import { CliError, UsageError } from '../errors.ts';
@@ -26,6 +27,7 @@ interface ProxyFlags {
   address: string;
   accessLog: string;
   maxRegexLength?: number;
+  trustDomain?: string;
   token?: string;
   caFile?: string;
   stateDir?: string;
@@ -48,6 +50,7 @@ export function registerProxy(program: Command, ctx: CliContext): void {
     .option('--admin-port <port>', 'admin endpoint (/ready, /config_dump); 0 picks one', parseListenPort, 0)
     .option('--address <ip>', 'address to bind and to register for peers', '127.0.0.1')
     .option('--access-log <dest>', 'one JSON line per request: - (stdout), stderr, off, or a file', '-')
+    .option('--trust-domain <domain>', 'SPIFFE trust domain, as given to `weft control-plane --trust-domain` (default cluster.local)', parseTrustDomain)
     .option('--max-regex-length <n>', 'longest route regex this sidecar accepts; a config with a longer one is NACKed (default: 1024)', parsePositiveInt)
     .addOption(controlPlaneOption())
     .addOption(joinTokenOption())
@@ -95,6 +98,7 @@ Examples:
           logger: createLogger('sidecar', { service: f.service }),
           ...(accessLog === undefined ? {} : { accessLog }),
           ...(f.maxRegexLength === undefined ? {} : { maxRegexLength: f.maxRegexLength }),
+          ...(f.trustDomain === undefined ? {} : { trustDomain: f.trustDomain }),
         }).catch((err: unknown) => {
           throw new CliError('WEFT_CLI_CANNOT_START', `the sidecar could not start: ${err instanceof Error ? err.message : String(err)}`, ExitCode.START_FAILED, { hint: 'see the log above', cause: err });
         });

@@ -1,4 +1,5 @@
 // `weft run … -- CMD ARGS…`: flags to RunOptions, the real sidecar plugged in, and the runner's failures turned into CLI errors.
+import { parseTrustDomain } from './control-plane.ts';
 import { pino } from 'pino';
 import type { LineSink } from '../../proxy/options.ts';
 import { Option, type Command } from 'commander';
@@ -23,6 +24,7 @@ export interface RunFlags {
   readyTimeout: number;
   accessLog: string;
   maxRegexLength?: number;
+  trustDomain?: string;
   token?: string;
   caFile?: string;
   stateDir?: string;
@@ -43,6 +45,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--workload <name>', 'instance name (default: <service>[-<version>]-<4 random chars>)')
     .addOption(new Option('--ready-timeout <duration>', 'how long to wait for the sidecar\'s certificate and config').argParser(parseDurationMs).default(30_000, '30s'))
     .option('--access-log <dest>', 'where the sidecar writes one JSON line per request: stderr (default, so the app keeps stdout to itself), - (stdout), off, or a file', 'stderr')
+    .option('--trust-domain <domain>', 'SPIFFE trust domain, as given to `weft control-plane --trust-domain` (default cluster.local)', parseTrustDomain)
     .option('--max-regex-length <n>', 'longest route regex the sidecar accepts; a config with a longer one is NACKed (default: 1024)', parsePositiveInt)
     .addOption(controlPlaneOption())
     .addOption(joinTokenOption())
@@ -92,6 +95,7 @@ Examples:
           readyTimeoutMs: flags.readyTimeout,
           accessLog: accessLogStream(flags.accessLog),
           maxRegexLength: flags.maxRegexLength,
+          trustDomain: flags.trustDomain,
         }, {
           startProxy,
           progress: (line) => println(ctx.io.stderr, `weft run: ${line}`),
