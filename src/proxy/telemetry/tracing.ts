@@ -227,6 +227,7 @@ export class Tracer {
       upstreamHost,
       peerIdentity,
       custom,
+      tagJson: null,
     };
   }
 
