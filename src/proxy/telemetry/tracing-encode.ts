@@ -72,8 +72,6 @@ export interface FinishedSpan {
   /** '': not known (no tag). */
   readonly peerIdentity: string;
   readonly custom: readonly string[] | null;
-  /** The tags as a JSON object, written by the first encoder that needs them (the control plane's and Zipkin's are the same text). */
-  tagJson: string | null;
 }
 
 /** OTLP Span.SpanKind: SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3. */
@@ -170,9 +168,8 @@ function anyTags(tags: Readonly<Record<string, string>>, t: TagSyntax): string {
 
 /** The span's tags as a JSON object (the control plane's `tags`). */
 function tagObject(s: FinishedSpan): string {
-  if (s.tagJson !== null) return s.tagJson;
-  s.tagJson = s.tags !== null ? `{${anyTags(s.tags, OBJECT).slice(1)}}` : `{${s.consts.headTags}${requestTags(s, OBJECT, OBJ_KEYS, s.consts.midTags)}}`;
-  return s.tagJson;
+  if (s.tags !== null) return `{${anyTags(s.tags, OBJECT).slice(1)}}`;
+  return `{${s.consts.headTags}${requestTags(s, OBJECT, OBJ_KEYS, s.consts.midTags)}}`;
 }
 
 /** The control plane's SpanBatch (POST /v1/proxies/:id/spans), as JSON.stringify({ spans: records }) writes it. */
@@ -261,7 +258,7 @@ export function fromRecord(s: SpanRecord): FinishedSpan {
     consts: { service: s.service, node: s.node, headTags: '', midTags: '', headAttrs: '', midAttrs: '', text: 0, count: 0 },
     tags: s.tags,
     requestId: '', url: '', method: '', protocol: '', status: 0, responseFlags: '', requestSize: 0, responseSize: 0, upstreamCluster: '', peerAddress: '',
-    userAgent: undefined, upstreamHost: '', peerIdentity: '', custom: null, tagJson: null,
+    userAgent: undefined, upstreamHost: '', peerIdentity: '', custom: null,
   };
 }
 

@@ -227,7 +227,6 @@ export class Tracer {
       upstreamHost,
       peerIdentity,
       custom,
-      tagJson: null,
     };
   }
 
