@@ -33,7 +33,6 @@ import { TelemetryReporter } from './telemetry/telemetry-reporter.ts';
 import { inboundExchange, memoLayer, outboundExchange } from './telemetry/metadata-exchange.ts';
 import { IstioMetrics } from './telemetry/metrics.ts';
 import { PeerMetadataCache, localMetadata } from './telemetry/peer-metadata.ts';
-import { postBody } from './telemetry/http-post.ts';
 import { Tracer, tracedLayer } from './telemetry/tracing.ts';
 import { CertificateManager } from './transport/certificates.ts';
 import { MeshTls } from './transport/tls.ts';
@@ -129,8 +128,10 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   // Issue 5: spans of sampled requests, to the control plane's trace store and to the configured collectors.
   const tracer = new Tracer({
     version: pkg.version,
-    // The batch comes encoded (a string builder, not JSON.stringify of records): posted as it is.
-    sendToControlPlane: (body) => postBody(new URL(`/v1/proxies/${encodeURIComponent(id)}/spans`, cp.base), 'application/json', body, { agent: cp.agent, headers: cp.headers(), timeoutMs: 5_000 }),
+    sendToControlPlane: async (spans) => {
+      const reply = await cp.request('POST', `/v1/proxies/${encodeURIComponent(id)}/spans`, { spans }, 5_000);
+      if (reply.status < 200 || reply.status >= 300) throw new Error(`control plane answered ${reply.status} to a span batch`);
+    },
   });
   const tracedOut = tracedLayer(tracer);
   const tracedIn = tracedLayer(tracer);

@@ -1,10 +1,7 @@
 /**
  * SpanBatcher: the bounded queue between finished spans and one collector. Spans are sent in
- * batches, when a batch is full or `flushMs` after the first span of a batch arrived, at most
- * `maxInFlight` batches at a time, always from a timer (never in the turn of the request that
- * finished). A full batch goes while another is still in flight (up to maxInFlight): with one at a
- * time the export rate is capped at batchSize per round trip, and a slow control plane (≈ 250 ms
- * under load) made a sidecar at ~2,000 spans/s drop.
+ * batches, when a batch is full or `flushMs` after the first span of a batch arrived, one batch
+ * in flight at a time, always from a timer (never in the turn of the request that finished).
  * When the queue is full new spans are dropped and counted: a slow or dead collector costs memory
  * up to `maxQueue` spans and nothing else.
  *
@@ -12,6 +9,7 @@
  *            └─ full: dropped++
  */
 import type { Clock, Timer } from '../../lib/clock.ts';
+import type { SpanRecord } from '../../model/trace.ts';
 
 export interface BatchOptions {
   readonly clock: Clock;
@@ -21,14 +19,12 @@ export interface BatchOptions {
   readonly batchSize: number;
   /** A partial batch waits at most this long (ms). */
   readonly flushMs: number;
-  /** Batches sent at once, each waiting for its answer; default 1. */
-  readonly maxInFlight?: number;
 }
 
-export const DEFAULT_BATCH: Omit<BatchOptions, 'clock'> = { maxQueue: 2048, batchSize: 512, flushMs: 1000, maxInFlight: 2 };
+export const DEFAULT_BATCH: Omit<BatchOptions, 'clock'> = { maxQueue: 2048, batchSize: 512, flushMs: 1000 };
 
 /** Delivers one batch; rejects when the collector did not take it. */
-export type SendBatch<T> = (spans: readonly T[]) => Promise<void>;
+export type SendBatch = (spans: readonly SpanRecord[]) => Promise<void>;
 
 export interface ExportStats {
   /** Spans the collector accepted. */
@@ -39,36 +35,34 @@ export interface ExportStats {
   failed: number;
 }
 
-export class SpanBatcher<T> {
+export class SpanBatcher {
   readonly target: string;
   readonly stats: ExportStats = { exported: 0, dropped: 0, failed: 0 };
-  readonly #send: SendBatch<T>;
+  readonly #send: SendBatch;
   readonly #opts: BatchOptions;
-  readonly #maxInFlight: number;
-  #queue: T[] = [];
+  #queue: SpanRecord[] = [];
   #timer: Timer | null = null;
   #timerDue = 0;
-  readonly #inFlight = new Set<Promise<void>>();
+  #inFlight: Promise<void> | null = null;
   #closed = false;
 
-  constructor(target: string, send: SendBatch<T>, opts: BatchOptions) {
+  constructor(target: string, send: SendBatch, opts: BatchOptions) {
     this.target = target;
     this.#send = send;
     this.#opts = opts;
-    this.#maxInFlight = Math.max(1, opts.maxInFlight ?? 1);
   }
 
   get queued(): number {
     return this.#queue.length;
   }
 
-  add(span: T): void {
+  add(span: SpanRecord): void {
     if (this.#closed || this.#queue.length >= this.#opts.maxQueue) {
       this.stats.dropped++;
       return;
     }
     this.#queue.push(span);
-    if (this.#inFlight.size >= this.#maxInFlight) return; // a completion schedules the next send
+    if (this.#inFlight !== null) return; // its completion schedules the next send
     this.#schedule(this.#queue.length >= this.#opts.batchSize ? 0 : this.#opts.flushMs);
   }
 
@@ -85,18 +79,14 @@ export class SpanBatcher<T> {
 
   #onTimer = (): void => {
     this.#timer = null;
-    if (this.#inFlight.size >= this.#maxInFlight || this.#queue.length === 0) return;
-    const p: Promise<void> = this.#sendOne().then(() => this.#afterSend(p));
-    this.#inFlight.add(p);
-    // Another full batch waiting, and room for it: it goes too.
-    if (this.#queue.length >= this.#opts.batchSize && this.#inFlight.size < this.#maxInFlight) this.#schedule(0);
+    if (this.#inFlight === null && this.#queue.length > 0) this.#inFlight = this.#sendOne().then(this.#afterSend);
   };
 
-  #afterSend(p: Promise<void>): void {
-    this.#inFlight.delete(p);
-    if (this.#closed || this.#queue.length === 0 || this.#inFlight.size >= this.#maxInFlight) return;
+  #afterSend = (): void => {
+    this.#inFlight = null;
+    if (this.#closed || this.#queue.length === 0) return;
     this.#schedule(this.#queue.length >= this.#opts.batchSize ? 0 : this.#opts.flushMs);
-  }
+  };
 
   async #sendOne(): Promise<void> {
     const batch = this.#queue.splice(0, this.#opts.batchSize);
@@ -116,7 +106,7 @@ export class SpanBatcher<T> {
     this.#closed = true;
     this.#timer?.cancel();
     this.#timer = null;
-    await Promise.all(this.#inFlight);
+    if (this.#inFlight !== null) await this.#inFlight;
     for (let i = 0; i <= Math.ceil(this.#opts.maxQueue / this.#opts.batchSize) && this.#queue.length > 0; i++) await this.#sendOne();
   }
 }

@@ -6,9 +6,6 @@
  * whose id it writes into the request as the parent for the next hop. When the stream ends it
  * closes the span with Envoy's tags and hands it to every exporter: the control plane's trace
  * store and each collector of the config (tracing-export.ts batches them off the request path).
- * The span is kept lean — its per-request values and a pointer to the config's constant tags,
- * encoded once per config — and each exporter encodes a batch as a string when it sends it
- * (tracing-encode.ts).
  *
  *   app ─▶ outbound: ctx? decide ─▶ CLIENT span c (parent = app's ctx) ─▶ traceparent …-c-01 ─▶
  *          peer inbound: decision honoured ─▶ SERVER span s (parent = c) ─▶ traceparent …-s-01 ─▶ app
@@ -20,12 +17,11 @@
 import * as http from 'node:http';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { NodeInfo, ProxyConfig, TracingConfig } from '../../model/proxy-config.ts';
-import { SPAN_LIMITS } from '../../model/trace.ts';
+import { SPAN_LIMITS, type SpanRecord } from '../../model/trace.ts';
 import type { StreamRecord } from '../http/connection-manager.ts';
 import { getHeader, type HttpRequest, type Service, type StreamInfo } from '../http/message.ts';
-import { postBody } from './http-post.ts';
 import { readContext, writeContext } from './tracing-context.ts';
-import { encodeOtlpSpans, encodeSpanBatch, encodeZipkinSpans, REQUEST_KEYS, REQUEST_KEYS_TEXT, RESERVED_TAGS, spanConstants, type FinishedSpan, type SpanConstants } from './tracing-encode.ts';
+import { encodeOtlp, encodeZipkin } from './tracing-encode.ts';
 import { DEFAULT_BATCH, SpanBatcher, type BatchOptions, type ExportStats, type SendBatch } from './tracing-export.ts';
 import { newSpanId, newTraceId } from './tracing-ids.ts';
 
@@ -33,8 +29,8 @@ import { newSpanId, newTraceId } from './tracing-ids.ts';
 export type PostBody = (url: string, contentType: string, body: string) => Promise<void>;
 
 export interface TracerOptions {
-  /** Delivers a batch to the control plane's trace store: `body` is the JSON text of a SpanBatch (POST /v1/proxies/:id/spans). */
-  readonly sendToControlPlane: (body: string) => Promise<void>;
+  /** Delivers a batch to the control plane's trace store (POST /v1/proxies/:id/spans). */
+  readonly sendToControlPlane: SendBatch;
   /** Default: node:http with keep-alive and a 5 s timeout. */
   readonly post?: PostBody;
   readonly clock?: Clock;
@@ -67,11 +63,9 @@ const CLOSE_DEADLINE_MS = 2_000;
 export class Tracer {
   #cfg: TracingConfig | undefined;
   #node: NodeInfo | null = null;
-  #consts: SpanConstants | null = null;
-  /** The config's custom tags have keys of their own (none shadows a tag the tracer sets): they can be spliced after the tracer's. */
-  #plainCustom = true;
+  #service = '';
   readonly #active = new WeakMap<StreamInfo, ActiveSpan>();
-  readonly #exporters = new Map<string, SpanBatcher<FinishedSpan>>();
+  readonly #exporters = new Map<string, SpanBatcher>();
   readonly #opts: TracerOptions;
   readonly #random: () => number;
   readonly #batch: BatchOptions;
@@ -94,18 +88,15 @@ export class Tracer {
     const cfg = config.telemetry?.tracing;
     this.#cfg = cfg;
     this.#node = config.node;
-    // Spans already queued keep the constants they were recorded with.
-    this.#consts = spanConstants(config.node);
-    this.#plainCustom = cfg === undefined || plainKeys(cfg.customTags.map((t) => cut(t.tag, SPAN_LIMITS.maxName)));
-    const wanted = new Map<string, SendBatch<FinishedSpan>>();
+    this.#service = `${config.node.service}.${config.node.namespace}`;
+    const wanted = new Map<string, SendBatch>();
     if (cfg !== undefined) {
-      const cp = this.#opts.sendToControlPlane;
-      wanted.set(CONTROL_PLANE, (spans) => cp(encodeSpanBatch(spans)));
+      wanted.set(CONTROL_PLANE, this.#opts.sendToControlPlane);
       const version = this.#opts.version ?? '0';
       for (const e of cfg.exporters) {
         wanted.set(`${e.protocol} ${e.url}`, e.protocol === 'zipkin'
-          ? (spans) => this.#post(e.url, 'application/json', encodeZipkinSpans(spans))
-          : (spans) => this.#post(e.url, 'application/json', encodeOtlpSpans(spans, version)));
+          ? (spans) => this.#post(e.url, 'application/json', encodeZipkin(spans))
+          : (spans) => this.#post(e.url, 'application/json', encodeOtlp(spans, version)));
       }
     }
     for (const [key, b] of this.#exporters) {
@@ -153,48 +144,55 @@ export class Tracer {
     for (const b of this.#exporters.values()) b.add(s);
   }
 
-  #record(r: StreamRecord, span: ActiveSpan, cfg: TracingConfig): FinishedSpan {
+  #record(r: StreamRecord, span: ActiveSpan, cfg: TracingConfig): SpanRecord {
     const { request: req, info } = r;
-    const consts = this.#consts!;
+    const node = this.#node!;
     const max = cfg.maxPathTagLength;
     const qs = req.path.indexOf('?');
     const status = info.responseCode;
-    const requestId = cut(info.requestId, TAG_VALUE_MAX);
-    const url = cut(`http://${req.authority}${req.path}`, Math.min(max, SPAN_LIMITS.maxValue));
-    const responseFlags = info.responseFlags === '' ? '-' : info.responseFlags;
-    const upstreamCluster = info.upstreamCluster === '' ? (info.direction === 'inbound' ? info.routeName : '-') : info.upstreamCluster;
+    const tags: Record<string, string> = {
+      component: 'proxy',
+      node_id: node.id,
+      'guid:x-request-id': cut(info.requestId, TAG_VALUE_MAX),
+      'http.url': cut(`http://${req.authority}${req.path}`, Math.min(max, SPAN_LIMITS.maxValue)),
+      'http.method': req.method,
+      'http.protocol': r.protocol,
+      'http.status_code': String(status),
+      response_flags: info.responseFlags === '' ? '-' : info.responseFlags,
+      request_size: String(req.body.received),
+      response_size: String(r.bytesSent),
+      upstream_cluster: info.upstreamCluster === '' ? (info.direction === 'inbound' ? info.routeName : '-') : info.upstreamCluster,
+      'upstream_cluster.name': info.upstreamCluster === '' ? (info.direction === 'inbound' ? info.routeName : '-') : info.upstreamCluster,
+      'peer.address': info.downstreamRemoteAddress,
+      downstream_cluster: '-',
+      'istio.canonical_service': node.labels['service.istio.io/canonical-name'] ?? node.labels['app'] ?? node.service,
+      'istio.canonical_revision': node.labels['service.istio.io/canonical-revision'] ?? node.labels['version'] ?? 'latest',
+      'istio.namespace': node.namespace,
+      'istio.mesh_id': 'cluster.local',
+    };
     const ua = getHeader(req.headers, 'user-agent');
-    const userAgent = ua === undefined ? undefined : cut(ua, TAG_VALUE_MAX);
-    const upstreamHost = info.upstreamHost === '' ? '' : cut(info.upstreamHost, TAG_VALUE_MAX);
-    const peerIdentity = info.peerIdentity === '' ? '' : cut(info.peerIdentity, TAG_VALUE_MAX);
-    const error = status === 0 || status >= 500;
-    let custom: string[] | null = null;
-    let tags: Record<string, string> | null = null;
+    if (ua !== undefined) tags['user_agent'] = cut(ua, TAG_VALUE_MAX);
+    if (info.upstreamHost !== '') tags['upstream_host'] = cut(info.upstreamHost, TAG_VALUE_MAX);
+    if (info.peerIdentity !== '') tags['peer.identity'] = cut(info.peerIdentity, TAG_VALUE_MAX);
+    // Custom tags fill what is left of the span's tag budget (the control plane refuses more).
     if (cfg.customTags.length > 0) {
-      if (this.#plainCustom) {
-        // The budget as the tag object below would count it: the constants, the per-request tags, the optional ones.
-        let count = consts.count + REQUEST_KEYS;
-        let text = consts.text + REQUEST_KEYS_TEXT + requestId.length + url.length + req.method.length + r.protocol.length + String(status).length
-          + responseFlags.length + String(req.body.received).length + String(r.bytesSent).length + 2 * upstreamCluster.length + info.downstreamRemoteAddress.length;
-        if (userAgent !== undefined) { count++; text += 'user_agent'.length + userAgent.length; }
-        if (upstreamHost !== '') { count++; text += 'upstream_host'.length + upstreamHost.length; }
-        if (peerIdentity !== '') { count++; text += 'peer.identity'.length + peerIdentity.length; }
-        custom = [];
-        for (const t of cfg.customTags) {
-          const v = t.kind === 'literal' ? t.value : getHeader(req.headers, t.header) ?? t.defaultValue;
-          if (v === undefined) continue;
-          const key = cut(t.tag, SPAN_LIMITS.maxName);
-          const value = cut(v, TAG_VALUE_MAX);
-          // Room is kept for the "error" tag.
-          if (count + 2 > SPAN_LIMITS.maxTags || text + key.length + value.length + 10 > SPAN_LIMITS.maxTagText) break;
-          count++;
-          text += key.length + value.length;
-          custom.push(key, value);
-        }
-      } else {
-        tags = this.#tagObject(r, cfg, consts, { requestId, url, responseFlags, upstreamCluster, userAgent, upstreamHost, peerIdentity, error });
+      let count = 0;
+      let text = 0;
+      for (const k in tags) { count++; text += k.length + tags[k]!.length; }
+      for (const t of cfg.customTags) {
+        const v = t.kind === 'literal' ? t.value : getHeader(req.headers, t.header) ?? t.defaultValue;
+        if (v === undefined) continue;
+        const key = cut(t.tag, SPAN_LIMITS.maxName);
+        const value = cut(v, TAG_VALUE_MAX);
+        // Room is kept for the "error" tag below.
+        if (count + 2 > SPAN_LIMITS.maxTags || text + key.length + value.length + 10 > SPAN_LIMITS.maxTagText) break;
+        count++;
+        text += key.length + value.length;
+        tags[key] = value;
       }
     }
+    const error = status === 0 || status >= 500;
+    if (error) tags['error'] = 'true';
     // The span ends when the upstream exchange ended (the last response byte came in), not when
     // this process got round to the stream's end: on a busy host that can be milliseconds later,
     // after the caller's own span closed. Causally server end < client end, so spans nest. The
@@ -205,78 +203,16 @@ export class Tracer {
     return {
       traceId: span.traceId,
       spanId: span.spanId,
-      parentSpanId: span.parentSpanId,
+      ...(span.parentSpanId === '' ? {} : { parentSpanId: span.parentSpanId }),
       name: cut(`${req.method} ${qs < 0 ? req.path : req.path.slice(0, qs)}`, Math.min(max, SPAN_LIMITS.maxName)),
       kind: info.direction === 'outbound' ? 'CLIENT' : 'SERVER',
       startUs: Math.round((Date.now() - (nowMono - info.startMono)) * 1000),
       durationUs: Math.max(1, Math.round((endMono - info.startMono) * 1000)),
+      service: this.#service,
+      node: node.id,
       error,
-      consts,
       tags,
-      requestId,
-      url,
-      method: req.method,
-      protocol: r.protocol,
-      status,
-      responseFlags,
-      requestSize: req.body.received,
-      responseSize: r.bytesSent,
-      upstreamCluster,
-      peerAddress: info.downstreamRemoteAddress,
-      userAgent,
-      upstreamHost,
-      peerIdentity,
-      custom,
     };
-  }
-
-  /**
-   * The whole tag object, for a config whose custom tags shadow the tracer's own keys (or each
-   * other's, or are array indexes that an object would list first): assignment order decides
-   * which value stays and where, as it always did. Off the common path.
-   */
-  #tagObject(r: StreamRecord, cfg: TracingConfig, consts: SpanConstants, v: { requestId: string; url: string; responseFlags: string; upstreamCluster: string; userAgent: string | undefined; upstreamHost: string; peerIdentity: string; error: boolean }): Record<string, string> {
-    const { request: req, info } = r;
-    const node = this.#node!;
-    const tags: Record<string, string> = {
-      component: 'proxy',
-      node_id: consts.node,
-      'guid:x-request-id': v.requestId,
-      'http.url': v.url,
-      'http.method': req.method,
-      'http.protocol': r.protocol,
-      'http.status_code': String(info.responseCode),
-      response_flags: v.responseFlags,
-      request_size: String(req.body.received),
-      response_size: String(r.bytesSent),
-      upstream_cluster: v.upstreamCluster,
-      'upstream_cluster.name': v.upstreamCluster,
-      'peer.address': info.downstreamRemoteAddress,
-      downstream_cluster: '-',
-      'istio.canonical_service': node.labels['service.istio.io/canonical-name'] ?? node.labels['app'] ?? node.service,
-      'istio.canonical_revision': node.labels['service.istio.io/canonical-revision'] ?? node.labels['version'] ?? 'latest',
-      'istio.namespace': node.namespace,
-      'istio.mesh_id': 'cluster.local',
-    };
-    if (v.userAgent !== undefined) tags['user_agent'] = v.userAgent;
-    if (v.upstreamHost !== '') tags['upstream_host'] = v.upstreamHost;
-    if (v.peerIdentity !== '') tags['peer.identity'] = v.peerIdentity;
-    let count = 0;
-    let text = 0;
-    for (const k in tags) { count++; text += k.length + tags[k]!.length; }
-    for (const t of cfg.customTags) {
-      const value = t.kind === 'literal' ? t.value : getHeader(req.headers, t.header) ?? t.defaultValue;
-      if (value === undefined) continue;
-      const key = cut(t.tag, SPAN_LIMITS.maxName);
-      const val = cut(value, TAG_VALUE_MAX);
-      // Room is kept for the "error" tag below.
-      if (count + 2 > SPAN_LIMITS.maxTags || text + key.length + val.length + 10 > SPAN_LIMITS.maxTagText) break;
-      count++;
-      text += key.length + val.length;
-      tags[key] = val;
-    }
-    if (v.error) tags['error'] = 'true';
-    return tags;
   }
 
   stats(): TracerStats {
@@ -299,25 +235,25 @@ export class Tracer {
     this.#agent?.destroy();
   }
 
-  #httpPost: PostBody = (url, contentType, body) => {
-    // Two sockets per collector: the batcher may have two batches in flight.
+  #httpPost: PostBody = (url, contentType, body) => new Promise((resolve, reject) => {
     this.#agent ??= new http.Agent({ keepAlive: true, maxSockets: 2 });
-    return postBody(url, contentType, body, { agent: this.#agent, timeoutMs: POST_TIMEOUT_MS });
-  };
+    const req = http.request(url, { method: 'POST', agent: this.#agent, timeout: POST_TIMEOUT_MS, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        const code = res.statusCode ?? 0;
+        if (code >= 200 && code < 300) resolve();
+        else reject(new Error(`${url} answered ${code}`));
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url} did not answer within ${POST_TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 function cut(s: string, max: number): string {
   return s.length <= max ? s : s.slice(0, max);
-}
-
-/** Custom tag keys that an object would keep in config order after the tracer's own: none reserved, repeated, an array index or __proto__. */
-function plainKeys(keys: readonly string[]): boolean {
-  const seen = new Set<string>();
-  for (const k of keys) {
-    if (RESERVED_TAGS.has(k) || seen.has(k) || k === '__proto__' || /^(0|[1-9]\d{0,9})$/.test(k)) return false;
-    seen.add(k);
-  }
-  return true;
 }
 
 /**
