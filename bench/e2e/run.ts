@@ -263,6 +263,8 @@ async function measure(o: Options, side: ServerSide, chain: Chain, phase: Phase,
     rss.stop();
     meter = delta(before, snapshot(serverPids));
     const w = parseWrkOutput(text);
+    // wrk counts non-2xx answers and socket errors together; say which, so an error count can be diagnosed.
+    if (w.errors > 0) for (const line of text.split('\n')) if (/Non-2xx|Socket errors/.test(line)) process.stderr.write(`[bench] ${chain.name} wrk: ${line.trim()}\n`);
     base = { tool: 'wrk', elapsedMs: w.elapsedMs, completed: w.requests, errors: w.errors, throughput: w.throughput, latency: { p50Us: w.p50Us, p90Us: w.p90Us, p99Us: w.p99Us }, sendLagP99Us: Number.NaN };
   }
   const cpuOf = (pid: number): number => meter?.cpuMsByPid[String(pid)] ?? Number.NaN;
