@@ -15,6 +15,9 @@ import { Tally } from './tally.ts';
 import { CANARY_YAML, DEMO_WORKLOADS, SERVICE_PORT, TRACING_YAML, type DemoWorkload } from './topology.ts';
 import { driveTraffic } from './traffic.ts';
 
+/** The control plane's URL in its output: the CLI's stdout line, or its log line ("listening on <url>, state in …"), whichever comes first. */
+export const CONTROL_PLANE_URL_LINE = /listening on (https?:\/\/[^\s,]+)/;
+
 export interface DemoOptions {
   /** Traffic for this long, then stop (ms); runs until Ctrl-C when neither limit is given. */
   readonly durationMs?: number | undefined;
@@ -63,7 +66,7 @@ export async function runDemo(o: DemoOptions, io: Io): Promise<number> {
   try {
     // 1. Control plane.
     const cp = children.spawnWeft('control-plane', ['control-plane', '--port', '0', '--state-dir', stateDir], env);
-    const m = await within(cp.waitForLine(/listening on (https?:\/\/\S+)/, abort.signal), CONTROL_PLANE_START_MS, 'the control plane did not start', cp);
+    const m = await within(cp.waitForLine(CONTROL_PLANE_URL_LINE, abort.signal), CONTROL_PLANE_START_MS, 'the control plane did not start', cp);
     const url = m[1]!;
     const client = new ControlPlaneClient(url, async () => ({ token: await adminToken({ stateDir }, env), caPem: await caPem({ stateDir }, env) }));
     out(`✓ control plane on ${url}`);
