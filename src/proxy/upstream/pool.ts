@@ -162,10 +162,7 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
       this.#limits.connectionClosed(this);
       throw new UpstreamConnectError(this.key, err);
     }
-    this.#connecting--;
-    const conn = new UpstreamConnection(socket, this.key, this);
-    this.#bornIn.set(conn, generation);
-    this.#all.add(conn);
+    const conn = this.#adopt(socket, generation);
     if (this.#destroyed) {
       conn.destroy();
       this.discard(conn);
@@ -318,11 +315,17 @@ export class EndpointPool implements ConnectionOwner, Sweepable, SlotWaiter, Out
     p.then((socket) => this.#onConnected(socket, generation), this.#onConnectFailed);
   }
 
-  #onConnected = (socket: Socket, generation: number): void => {
+  /** A connect finished: the socket becomes one of this pool's connections, of the certificate generation it was opened in. */
+  #adopt(socket: Socket, generation: number): UpstreamConnection {
     this.#connecting--;
     const conn = new UpstreamConnection(socket, this.key, this);
     this.#bornIn.set(conn, generation);
     this.#all.add(conn);
+    return conn;
+  }
+
+  #onConnected = (socket: Socket, generation: number): void => {
+    const conn = this.#adopt(socket, generation);
     if (this.#destroyed) {
       conn.destroy();
       this.discard(conn);
