@@ -13,7 +13,7 @@
  *   divided by the responses received.
  * - RSS: VmRSS of each proxy from /proc/<pid>/status every 250 ms; the peak of the phase.
  * - Pinning: backend and proxies on CPU 0; load generator, control plane and this script on CPU 1.
- * - Priority (unless --no-boost): backend, proxies and generators each run in a session of their
+ * - Priority (unless --no-boost): backend, proxies, generators, control planes and the span sink each run in a session of their
  *   own with autogroup nice −20, so that other work on a shared machine disturbs them less.
  * - Every response must be a 200; errors are counted per phase and reported.
  */
@@ -65,8 +65,8 @@ A full default run (5 rounds, all 7 chains) takes about 20 minutes.
   --max-tool wrk|node   closed-loop generator for the max phase                  (default wrk)
   --access-log MODE     Weft access log: devnull (written to /dev/null) or off   (default devnull)
   --launcher MODE       auto, cli (bin/weft.js) or launcher (bench/e2e/weft-launcher.ts) (default auto)
-  --profile             afterwards, run each Weft chain measured (weft, weft-resilience)
-                        again under --cpu-prof and add a top-20 self-time summary per
+  --profile             afterwards, run each Weft chain measured (every chain but direct
+                        and haproxy) again under --cpu-prof and add a top-20 self-time summary per
                         sidecar (profiles kept in bench/out/)
   --profile-seconds S   length of each profiled phase (fixed rate, then max)      (default 10)
   --no-boost            do not raise the benchmark processes' CPU priority
@@ -264,7 +264,11 @@ async function measure(o: Options, side: ServerSide, chain: Chain, phase: Phase,
     meter = delta(before, snapshot(serverPids));
     const w = parseWrkOutput(text);
     // wrk counts non-2xx answers and socket errors together; say which, so an error count can be diagnosed.
-    if (w.errors > 0) for (const line of text.split('\n')) if (/Non-2xx|Socket errors/.test(line)) process.stderr.write(`[bench] ${chain.name} wrk: ${line.trim()}\n`);
+    if (w.errors > 0) {
+      for (const line of text.split('\n')) if (/Non-2xx|Socket errors/.test(line)) progress(`${chain.name} wrk: ${line.trim()}`);
+      // The sidecars' own count of what they answered (cumulative since the chain started), by code and flags.
+      if (chain.telemetry !== undefined) progress(`${chain.name} sidecars so far: ${await chain.telemetry().catch((err: unknown) => `could not be read (${(err as Error).message})`)}`);
+    }
     base = { tool: 'wrk', elapsedMs: w.elapsedMs, completed: w.requests, errors: w.errors, throughput: w.throughput, latency: { p50Us: w.p50Us, p90Us: w.p90Us, p99Us: w.p99Us }, sendLagP99Us: Number.NaN };
   }
   const cpuOf = (pid: number): number => meter?.cpuMsByPid[String(pid)] ?? Number.NaN;
@@ -358,9 +362,9 @@ function chainConfig(name: ChainName, workDir: string, sinkPort: number | null):
 }
 
 /** The trace collector of the tracing chains, on the load generator's CPU (it is not on the measured path). */
-async function startSpanSink(): Promise<{ readonly port: number; readonly child: PinnedChild }> {
+async function startSpanSink(boost: boolean): Promise<{ readonly port: number; readonly child: PinnedChild }> {
   const lines = new AsyncLineSource();
-  const child = spawnPinned({ name: 'span sink', cpu: CLIENT_CPU, command: process.execPath, args: [join(ROOT, 'bench/e2e/span-sink.ts')], cwd: ROOT, onLine: lines.push });
+  const child = spawnPinned({ name: 'span sink', cpu: CLIENT_CPU, command: process.execPath, args: [join(ROOT, 'bench/e2e/span-sink.ts')], cwd: ROOT, onLine: lines.push, boost });
   const { port } = await firstJsonLine<{ port: number }>(child, lines, (v) => typeof (v as { port?: unknown }).port === 'number', 10_000);
   return { port, child };
 }
@@ -379,13 +383,17 @@ async function telemetryNotes(chains: readonly Chain[], sinkPort: number | null)
   return notes;
 }
 
-/** Profiles one Weft chain (`weft`, or `weft-resilience` with its config); the resilient chain's sidecar roles are prefixed with its name. */
-async function profileWeft(o: Options, workDir: string, backend: Backend, launcher: LauncherKind, chainName: 'weft' | 'weft-resilience' = 'weft'): Promise<ProfileReport> {
+/** The chains `--profile` can run under --cpu-prof: every Weft chain. */
+const PROFILED_CHAINS = ['weft', 'weft-resilience', 'weft-telemetry-off', 'weft-trace-1', 'weft-trace-100'] as const;
+type ProfiledChain = typeof PROFILED_CHAINS[number];
+
+/** Profiles one Weft chain with its config; the sidecar roles of any chain but `weft` are prefixed with its name. */
+async function profileWeft(o: Options, workDir: string, backend: Backend, launcher: LauncherKind, chainName: ProfiledChain, sinkPort: number | null): Promise<ProfileReport> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = join(ROOT, 'bench/out', `profile-${stamp}${chainName === 'weft' ? '' : `-${chainName}`}`);
   mkdirSync(dir, { recursive: true });
   progress(`profile: starting the ${chainName} chain under --cpu-prof (profiles in ${dir})`);
-  const chain = await startWeftChain({ root: ROOT, workDir, backendPort: backend.port, launcher, accessLog: o.accessLog, boost: o.boost, cpuProfDir: dir, ...chainConfig(chainName, workDir, null) });
+  const chain = await startWeftChain({ root: ROOT, workDir, backendPort: backend.port, launcher, accessLog: o.accessLog, boost: o.boost, cpuProfDir: dir, ...chainConfig(chainName, workDir, sinkPort) });
   const side = new ServerSide(backend);
   side.chains.push(chain);
   /** Only samples taken while load ran count: not start-up (module loading, type stripping), warm-up or drain. */
@@ -399,6 +407,7 @@ async function profileWeft(o: Options, workDir: string, backend: Backend, launch
       m.proxyCpuMsEach.forEach((ms, i) => { cpuEach[i]! += ms; });
       progress(`profile ${phase}: ${describePhase(m)}`);
     }
+    if (chain.telemetry !== undefined) progress(`profile ${chainName} sidecars: ${await chain.telemetry().catch((err: unknown) => `could not be read (${(err as Error).message})`)}`);
   } finally {
     // SIGTERM: the sidecars drain and exit(0), which is when V8 writes the profile.
     await chain.stop();
@@ -454,7 +463,7 @@ async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const backend = await startBackend(ROOT, boost);
-  const sink = o.chains.some((c) => TRACE_PERCENT[c] !== undefined) ? await startSpanSink() : null;
+  const sink = o.chains.some((c) => TRACE_PERCENT[c] !== undefined) ? await startSpanSink(boost) : null;
   const side = new ServerSide(backend);
   const all: PhaseMeasurement[] = [];
   let profile: ProfileReport | null = null;
@@ -499,7 +508,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (sink !== null) await new Promise((r) => setTimeout(r, 2_000));
     telemetry = await telemetryNotes(side.chains, sink?.port ?? null);
     for (const n of telemetry) progress(n);
-    const profiled = (['weft', 'weft-resilience'] as const).filter((n) => o.profile && o.chains.includes(n) && !dead.has(n));
+    const profiled = PROFILED_CHAINS.filter((n) => o.profile && o.chains.includes(n) && !dead.has(n));
     if (profiled.length > 0) {
       // The measured Weft chains stop first, so that each profiled run has the servers' CPU to itself.
       for (const n of profiled) {
@@ -508,7 +517,7 @@ async function main(argv: readonly string[]): Promise<number> {
         side.chains.splice(side.chains.indexOf(c), 1);
       }
       const reports: ProfileReport[] = [];
-      for (const n of profiled) reports.push(await profileWeft(o, workDir, backend, launcherChoice.kind, n));
+      for (const n of profiled) reports.push(await profileWeft(o, workDir, backend, launcherChoice.kind, n, sink?.port ?? null));
       profile = { how: reports[0]!.how, perProxy: reports.flatMap((r) => r.perProxy), missing: reports.flatMap((r) => r.missing) };
     }
   } finally {
@@ -533,7 +542,7 @@ async function main(argv: readonly string[]): Promise<number> {
     `Maximum throughput: closed loop, ${o.connections} connections, ${o.maxMs / 1000} s per round, with ${o.maxTool === 'wrk' ? '`wrk -t1` (Debian\'s package; bench/lib/loadgen.ts alone cannot saturate the direct chain)' : 'bench/lib/loadgen.ts'}.`,
     `Request: \`GET /\` with \`Host: backend:8080\` (the direct chain: the backend's address); answer 200 with a 38-byte body from bench/e2e/backend.ts (node:http), the same backend for all chains.`,
     `Pinning (taskset): backend and proxies on CPU ${SERVER_CPU}; load generator, Weft control plane and the bench script on CPU ${CLIENT_CPU}. CPU = utime + stime from /proc/<pid>/stat, both proxies together, read when the load starts and ends, per response received. RSS = peak VmRSS (sampled every 250 ms) during the fixed-rate phase.`,
-    boost ? 'Priority: backend, proxies and load generators each in a session of their own with autogroup nice −20, so that other sessions\' work on this shared machine takes as little of their CPUs as the scheduler allows.' : 'Priority: normal (--no-boost, or not root).',
+    boost ? 'Priority: backend, proxies, load generators, Weft control planes and the span sink each in a session of their own with autogroup nice −20, so that other sessions\' work on this shared machine takes as little of their CPUs as the scheduler allows (and the fixed-rate generator, which polls, cannot starve the control plane on its CPU).' : 'Priority: normal (--no-boost, or not root).',
   ];
   const section = formatSection({ ...run, parameters, notes }, summaries, all, profile);
   process.stdout.write(`\n${section}\n`);

@@ -27,18 +27,18 @@ test('the off YAML switches metrics, access logging and tracing off', () => {
   });
 });
 
-test('a scrape is counted as request series and other Istio samples, leaving out istio_build and comments', () => {
+test('a scrape is counted as request series and other Istio samples, leaving out istio_build and comments, with the non-200 answers by code and flags', () => {
   const text = [
     '# HELP istio_requests_total Requests.',
     '# TYPE istio_requests_total counter',
     'istio_requests_total{reporter="source",response_code="200"} 10',
-    'istio_requests_total{reporter="source",response_code="503"} 1',
+    'istio_requests_total{reporter="source",response_flags="UC",response_code="503"} 1',
     'istio_request_duration_milliseconds_bucket{le="1"} 3',
     'istio_request_duration_milliseconds_count 11',
     'istio_build{component="proxy",tag="0.1.0"} 1',
     'process_cpu_seconds_total 3',
     '',
   ].join('\n');
-  assert.deepEqual(countIstioSamples(text), { requestSeries: 2, otherSamples: 2 });
-  assert.deepEqual(countIstioSamples('istio_build{component="proxy"} 1\n'), { requestSeries: 0, otherSamples: 0 });
+  assert.deepEqual(countIstioSamples(text), { requestSeries: 2, otherSamples: 2, non200: ['503 UC: 1'] });
+  assert.deepEqual(countIstioSamples('istio_build{component="proxy"} 1\n'), { requestSeries: 0, otherSamples: 0, non200: [] });
 });

@@ -182,7 +182,7 @@ function cpClient(cpUrl: string, stateDir: string): ControlPlaneClient {
 }
 
 async function startSidecar(o: WeftChainOptions, cpUrl: string, stateDir: string, s: SidecarSpec): Promise<PinnedChild> {
-  const env = { ...process.env, WEFT_LOG_LEVEL: 'warn', WEFT_STATE_DIR: stateDir, WEFT_TOKEN: undefined, WEFT_JOIN_TOKEN: undefined, WEFT_CA_FILE: undefined };
+  const env = { ...process.env, WEFT_LOG_LEVEL: logLevel(), WEFT_STATE_DIR: stateDir, WEFT_TOKEN: undefined, WEFT_JOIN_TOKEN: undefined, WEFT_CA_FILE: undefined };
   let args: string[];
   if (o.launcher === 'cli') {
     args = [join(o.root, 'bin/weft.js'), 'proxy',
@@ -212,7 +212,21 @@ async function startSidecar(o: WeftChainOptions, cpUrl: string, stateDir: string
     args = [join(o.root, 'bench/e2e/weft-launcher.ts'), 'proxy', JSON.stringify(opts)];
   }
   // stdout (the ready line, and the access log in "stdout" mode) is read and dropped by spawnPinned.
-  return spawnPinned({ name: `weft ${s.role}`, cpu: SERVER_CPU, command: process.execPath, args: [...nodeArgs(o, s.role), ...args], cwd: o.root, env, onLine: () => {}, boost: o.boost });
+  return spawnPinned({ name: `weft ${s.role}`, cpu: SERVER_CPU, command: process.execPath, args: [...nodeArgs(o, s.role), ...args], cwd: o.root, env, onLine: () => {}, boost: o.boost, ...logFile(o, s.role) });
+}
+
+/**
+ * Diagnosis: with WEFT_BENCH_LOG_DIR set, every Weft process of a chain logs at debug level to
+ * `<dir>/<chain>-<role>.log` (lease renewals, stream reconnects, export failures); otherwise
+ * warnings only, kept as the failure message's tail.
+ */
+function logLevel(): string {
+  return process.env['WEFT_BENCH_LOG_DIR'] === undefined ? 'warn' : 'debug';
+}
+
+function logFile(o: WeftChainOptions, role: string): { readonly stderrFile?: string } {
+  const dir = process.env['WEFT_BENCH_LOG_DIR'];
+  return dir === undefined ? {} : { stderrFile: join(dir, `${o.config?.name ?? 'weft'}${o.cpuProfDir === undefined ? '' : '-profile'}-${role}.log`) };
 }
 
 async function httpOk(url: string): Promise<boolean> {
@@ -245,8 +259,10 @@ export async function startWeftChain(o: WeftChainOptions): Promise<Chain> {
     const cpArgs = o.launcher === 'cli'
       ? [join(o.root, 'bin/weft.js'), 'control-plane', '--state-dir', stateDir, '--port', String(cpPort)]
       : [join(o.root, 'bench/e2e/weft-launcher.ts'), 'control-plane', JSON.stringify({ stateDir, port: cpPort })];
-    // The control plane is not on the measured path: it runs beside the load generator.
-    const cp = spawnPinned({ name: 'weft control-plane', cpu: CLIENT_CPU, command: process.execPath, args: cpArgs, cwd: o.root, env: { ...process.env, WEFT_LOG_LEVEL: 'warn' }, onLine: () => {} });
+    // The control plane is not on the measured path: it runs beside the load generator, at the
+    // generator's priority. (Unboosted, it got no CPU while the fixed-rate generator polled; its
+    // leases then lapsed and sidecar A answered 503 UH until the sidecars registered again.)
+    const cp = spawnPinned({ name: 'weft control-plane', cpu: CLIENT_CPU, command: process.execPath, args: cpArgs, cwd: o.root, env: { ...process.env, WEFT_LOG_LEVEL: logLevel() }, onLine: () => {}, boost: o.boost, ...logFile(o, 'control-plane') });
     started.push(cp);
     const cpUrl = `https://127.0.0.1:${cpPort}`;
     await waitUntil(`the control plane at ${cpUrl}/healthz`, async () => {
@@ -298,17 +314,23 @@ interface TracingDump {
 }
 
 /**
- * In a sidecar's `/stats/prometheus`: how many `istio_requests_total` series, and how many samples
- * of any other Istio family but `istio_build` (a constant gauge served even with metrics off).
+ * In a sidecar's `/stats/prometheus`: how many `istio_requests_total` series, how many samples of
+ * any other Istio family but `istio_build` (a constant gauge served even with metrics off), and
+ * the requests answered with anything but 200, by code and response flags ("503 UC: 12"), which
+ * is how a run tells what its errors were without an access log.
  */
-export function countIstioSamples(text: string): { readonly requestSeries: number; readonly otherSamples: number } {
+export function countIstioSamples(text: string): { readonly requestSeries: number; readonly otherSamples: number; readonly non200: readonly string[] } {
   let requestSeries = 0;
   let otherSamples = 0;
+  const non200: string[] = [];
   for (const line of text.split('\n')) {
-    if (line.startsWith('istio_requests_total')) requestSeries++;
-    else if (line.startsWith('istio_') && !line.startsWith('istio_build')) otherSamples++;
+    if (line.startsWith('istio_requests_total')) {
+      requestSeries++;
+      const code = /[{,]response_code="([^"]*)"/.exec(line)?.[1];
+      if (code !== undefined && code !== '200') non200.push(`${code} ${/[{,]response_flags="([^"]*)"/.exec(line)?.[1] ?? '?'}: ${line.slice(line.lastIndexOf(' ') + 1)}`);
+    } else if (line.startsWith('istio_') && !line.startsWith('istio_build')) otherSamples++;
   }
-  return { requestSeries, otherSamples };
+  return { requestSeries, otherSamples, non200 };
 }
 
 /** Issue 5: per sidecar, the Istio metric samples it serves, its spans exported per destination, and its access-log bytes (when logged to a file). */
@@ -325,7 +347,8 @@ async function telemetryLine(o: WeftChainOptions, sidecars: readonly (readonly [
       const file = `${o.accessLogFile}-${role}.log`;
       log = `, access log ${existsSync(file) ? statSync(file).size : 0} bytes`;
     }
-    parts.push(`${role}: ${m.requestSeries} istio_requests_total series and ${m.otherSamples} other istio_* samples${log}; spans ${exporters.length === 0 ? 'none (no exporter)' : exporters.join('; ')}`);
+    const answers = m.non200.length === 0 ? '' : `, answers other than 200 (code flags: requests) ${m.non200.join(', ')}`;
+    parts.push(`${role}: ${m.requestSeries} istio_requests_total series and ${m.otherSamples} other istio_* samples${answers}${log}; spans ${exporters.length === 0 ? 'none (no exporter)' : exporters.join('; ')}`);
   }
   return parts.join(' | ');
 }

@@ -1,6 +1,6 @@
 // Child processes of the benchmark: started pinned to one CPU, awaited until ready, and always stopped (SIGTERM, then SIGKILL) even when the run fails.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +29,8 @@ export interface SpawnPinnedOptions {
   readonly onLine?: (line: string) => void;
   /** Run in a session (so an autogroup) of its own with the highest CPU priority: see boostPriority(). */
   readonly boost?: boolean;
+  /** Also append everything the child writes to stderr to this file (diagnosis: WEFT_BENCH_LOG_DIR). */
+  readonly stderrFile?: string;
 }
 
 const live = new Set<PinnedChild>();
@@ -86,7 +88,12 @@ export function spawnPinned(o: SpawnPinnedOptions): PinnedChild {
   if (o.boost === true) boostPriority(proc.pid);
   let tail = '';
   proc.stderr!.setEncoding('utf8');
-  proc.stderr!.on('data', (s: string) => { tail = (tail + s).slice(-4096); });
+  const log = o.stderrFile === undefined ? null : createWriteStream(o.stderrFile, { flags: 'a' });
+  proc.stderr!.on('data', (s: string) => {
+    tail = (tail + s).slice(-4096);
+    log?.write(s);
+  });
+  proc.once('exit', () => log?.end());
   let partial = '';
   proc.stdout!.setEncoding('utf8');
   proc.stdout!.on('data', (s: string) => {

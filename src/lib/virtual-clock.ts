@@ -52,6 +52,14 @@ export class VirtualClock implements Clock {
     return this.advanceTo(this.#now + Math.max(0, ms));
   }
 
+  /**
+   * Moves time forward by `ms` without firing anything, as a blocked event loop would: the timers
+   * that came due meanwhile fire late, at the next advance() (advance(0) fires them at once).
+   */
+  stall(ms: number): void {
+    this.#now += Math.max(0, ms);
+  }
+
   /** Like advance(), to an absolute virtual time (never backwards). */
   advanceTo(target: number): number {
     let fired = 0;

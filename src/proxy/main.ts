@@ -128,8 +128,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   // Issue 5: spans of sampled requests, to the control plane's trace store and to the configured collectors.
   const tracer = new Tracer({
     version: pkg.version,
-    sendToControlPlane: async (spans) => {
-      const reply = await cp.request('POST', `/v1/proxies/${encodeURIComponent(id)}/spans`, { spans }, 5_000);
+    sendToControlPlane: async (json) => {
+      const reply = await cp.postTelemetry(`/v1/proxies/${encodeURIComponent(id)}/spans`, json);
       if (reply.status < 200 || reply.status >= 300) throw new Error(`control plane answered ${reply.status} to a span batch`);
     },
   });
@@ -214,7 +214,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     aggregator: edges,
     logger,
     send: async (report) => {
-      const reply = await cp.request('POST', `/v1/proxies/${encodeURIComponent(id)}/telemetry`, report, 5_000);
+      const reply = await cp.postTelemetry(`/v1/proxies/${encodeURIComponent(id)}/telemetry`, JSON.stringify(report));
       if (reply.status !== 200) throw new Error(`control plane answered ${reply.status} to a telemetry report`);
       return reply.body as TelemetryReportAck;
     },

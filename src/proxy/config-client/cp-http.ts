@@ -3,6 +3,10 @@
  * over HTTPS with keep-alive. The control plane's certificate is checked against the mesh root
  * given at start; until the sidecar holds its certificate it authenticates with its join token,
  * afterwards with that certificate (mTLS), swapped in at every rotation.
+ *
+ * Two lanes, each with its own connections: control (register, lease renewal, CSR, ACK) and
+ * telemetry (span batches, service-graph reports). Telemetry bodies are large and frequent under
+ * load; on shared sockets a lease renewal could wait behind them long enough to lapse.
  */
 import * as https from 'node:https';
 import { WeftError } from '../../lib/errors.ts';
@@ -31,9 +35,13 @@ export interface ControlPlaneTls {
   readonly cert?: string;
 }
 
+/** Which connections a request uses (see the file comment). */
+export type Lane = 'control' | 'telemetry';
+
 export class ControlPlaneHttp {
   readonly base: URL;
   #agent: https.Agent;
+  #telemetryAgent: https.Agent;
   /** Agents of earlier certificates: their busy sockets finish their request; all are destroyed by close(). */
   #retired: https.Agent[] = [];
   #tls: ControlPlaneTls;
@@ -47,6 +55,7 @@ export class ControlPlaneHttp {
     this.#tls = { ca: credentials.caPem };
     this.#joinToken = credentials.joinToken;
     this.#agent = this.#newAgent();
+    this.#telemetryAgent = this.#newAgent(2);
   }
 
   get agent(): https.Agent {
@@ -64,17 +73,18 @@ export class ControlPlaneHttp {
    */
   setClientCertificate(keyPem: string, certChainPem: string): void {
     this.#tls = { ca: this.#tls.ca, key: keyPem, cert: certChainPem };
-    const old = this.#agent;
+    const old = [this.#agent, this.#telemetryAgent];
     this.#agent = this.#newAgent();
-    // Idle sockets of the old agent close now; a request in flight on it is not cut.
-    for (const sockets of Object.values(old.freeSockets)) for (const s of sockets ?? []) s.destroy();
-    this.#retired.push(old);
+    this.#telemetryAgent = this.#newAgent(2);
+    // Idle sockets of the old agents close now; a request in flight on one is not cut.
+    for (const a of old) for (const sockets of Object.values(a.freeSockets)) for (const s of sockets ?? []) s.destroy();
+    this.#retired.push(...old);
     // Three rotations old: anything still on it is long dead.
-    while (this.#retired.length > 3) this.#retired.shift()?.destroy();
+    while (this.#retired.length > 6) this.#retired.shift()?.destroy();
   }
 
-  #newAgent(): https.Agent {
-    return new https.Agent({ keepAlive: true, maxSockets: 4, ...this.#tls });
+  #newAgent(maxSockets = 4): https.Agent {
+    return new https.Agent({ keepAlive: true, maxSockets, ...this.#tls });
   }
 
   /** The Authorization header while the sidecar has no certificate (the join token), else none. */
@@ -82,15 +92,23 @@ export class ControlPlaneHttp {
     return this.#tls.cert === undefined && this.#joinToken !== undefined ? { authorization: `Bearer ${this.#joinToken}` } : {};
   }
 
-  /** Sends a JSON request; resolves with any HTTP status, rejects on transport failure or timeout. */
+  /** Sends a JSON request on the control lane; resolves with any HTTP status, rejects on transport failure or timeout. */
   request(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<JsonReply> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return this.#send('control', method, path, body === undefined ? undefined : Buffer.from(JSON.stringify(body)), timeoutMs);
+  }
+
+  /** POSTs a body already encoded as JSON text on the telemetry lane; like request() otherwise. */
+  postTelemetry(path: string, json: string, timeoutMs = 5_000): Promise<JsonReply> {
+    return this.#send('telemetry', 'POST', path, Buffer.from(json), timeoutMs);
+  }
+
+  #send(lane: Lane, method: string, path: string, payload: Buffer | undefined, timeoutMs: number): Promise<JsonReply> {
     return new Promise((resolve, reject) => {
       const req = https.request(
         new URL(path, this.base),
         {
           method,
-          agent: this.#agent,
+          agent: lane === 'control' ? this.#agent : this.#telemetryAgent,
           headers: payload === undefined ? this.headers() : { ...this.headers(), 'content-type': 'application/json', 'content-length': payload.length },
           timeout: timeoutMs,
         },
@@ -130,6 +148,7 @@ export class ControlPlaneHttp {
 
   close(): void {
     this.#agent.destroy();
+    this.#telemetryAgent.destroy();
     for (const a of this.#retired) a.destroy();
     this.#retired = [];
   }

@@ -9,6 +9,7 @@
  * downstream_remote_address; when known also response_code_details, upstream_service_time,
  * x_forwarded_for, user_agent, route_name, downstream_peer_identity; and Weft's `direction`.
  */
+import { jsonString } from '../../lib/json-string.ts';
 import { ENVOY_DEFAULT_TEXT_FORMAT, parseAccessLogFormat } from '../../model/access-log-format.ts';
 import type { AccessLogConfig } from '../../model/proxy-config.ts';
 import type { StreamRecord } from '../http/connection-manager.ts';
@@ -81,8 +82,8 @@ function jsonLine(r: StreamRecord, now: number): string {
   const { request: req, info } = r;
   // Built as a string, not an object for JSON.stringify: this runs once per request, and the
   // object walk was the largest item of the sidecar's own code in the CPU profile. Every value
-  // that can carry user input goes through str(), which is JSON.stringify of one string.
-  let line = `{"start_time":"${new Date(info.startTime).toISOString()}","direction":"${info.direction}","method":${str(req.method)}`
+  // that can carry user input goes through str(), lib/json-string.ts.
+  let line = `{"start_time":"${isoTime(info.startTime)}","direction":"${info.direction}","method":${str(req.method)}`
     + `,"path":${str(req.path)},"protocol":"${r.protocol}","response_code":${info.responseCode}`
     + `,"response_flags":"${info.responseFlags === '' ? '-' : info.responseFlags}"`;
   if (info.responseDetails !== '') line += `,"response_code_details":${str(info.responseDetails)}`;
@@ -109,5 +110,16 @@ function compileFormat(format: string): TextFormatter {
   return compileTextFormat(parsed.parts);
 }
 
-const str = (v: string): string => JSON.stringify(v);
-const strOrNull = (v: string): string => (v === '' ? 'null' : JSON.stringify(v));
+const str = jsonString;
+const strOrNull = (v: string): string => (v === '' ? 'null' : jsonString(v));
+
+/** Date#toISOString of a wall-clock ms, remembered for the last one (requests of one millisecond share it). */
+let lastMs = Number.NaN;
+let lastIso = '';
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}

@@ -1,9 +1,17 @@
 /**
- * Span batches in the two wire formats collectors read: OTLP/HTTP JSON (an
- * ExportTraceServiceRequest, opentelemetry-proto's JSON mapping: hex ids, enum numbers, 64-bit
- * nanoseconds as decimal strings) and Zipkin v2 JSON (a list of spans, microsecond integers).
+ * Span batches in the three bodies a sidecar sends: the control plane's SpanBatch (model/trace.ts),
+ * OTLP/HTTP JSON (an ExportTraceServiceRequest in opentelemetry-proto's JSON mapping: hex ids, enum
+ * numbers, 64-bit nanoseconds as decimal strings) and Zipkin v2 JSON (a list of spans, microsecond
+ * integers).
+ *
+ * Written by hand, not with JSON.stringify of an object per span: at 100 % sampling each sidecar
+ * encodes every request's span for each exporter, and building then walking those objects cost
+ * several times more (bench/micro/tracing.bench.ts). Every value that can carry request text goes
+ * through jsonString(); the fragments every span of one origin shares are encoded once
+ * (SpanOrigin.fragment). The receivers in test/e2e check both collector formats on the wire.
  */
-import type { SpanRecord } from '../../model/trace.ts';
+import { jsonString as q } from '../../lib/json-string.ts';
+import type { FinishedSpan, SpanOrigin } from './tracing-span.ts';
 
 /** OTLP Span.SpanKind: SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3. */
 const OTLP_KIND = { SERVER: 2, CLIENT: 3 } as const;
@@ -11,60 +19,93 @@ const OTLP_KIND = { SERVER: 2, CLIENT: 3 } as const;
 const STATUS_UNSET = 0;
 const STATUS_ERROR = 2;
 
-const attribute = (key: string, value: string): { key: string; value: { stringValue: string } } => ({ key, value: { stringValue: value } });
+/** `"k":"v",…` of a [key, value, …] list, without braces; '' for an empty list. */
+function members(list: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < list.length; i += 2) out += `${i === 0 ? '' : ','}${q(list[i]!)}:${q(list[i + 1]!)}`;
+  return out;
+}
+
+/** OTLP KeyValue list items of a [key, value, …] list, without brackets. */
+function attributes(list: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < list.length; i += 2) out += `${i === 0 ? '' : ','}{"key":${q(list[i]!)},"value":{"stringValue":${q(list[i + 1]!)}}}`;
+  return out;
+}
+
+/** The tags object of a span: the origin's tags, then the request's. */
+function tagsObject(s: FinishedSpan): string {
+  const own = s.origin.fragment('tags', (o) => members(o.tags));
+  return s.tags.length === 0 ? `{${own}}` : `{${own},${members(s.tags)}}`;
+}
 
 /** Microseconds → nanoseconds as a decimal string (exact: µs since the epoch fit a double, × 1000 is appended digits). */
 function nanos(us: number): string {
   return `${Math.round(us)}000`;
 }
 
-/** One ResourceSpans per reporting service; spans in batch order. */
-export function encodeOtlp(spans: readonly SpanRecord[], scopeVersion: string): string {
-  const byService = new Map<string, SpanRecord[]>();
-  for (const s of spans) {
-    const list = byService.get(s.service);
-    if (list === undefined) byService.set(s.service, [s]);
-    else list.push(s);
+/** `{"spans":[SpanRecord, …]}` for POST /v1/proxies/:id/spans. */
+export function encodeControlPlane(spans: readonly FinishedSpan[]): string {
+  let out = '{"spans":[';
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
+    const who = s.origin.fragment('cp', (o) => `,"service":${q(o.service)},"node":${q(o.node)}`);
+    out += `${i === 0 ? '' : ','}{"traceId":"${s.traceId}","spanId":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentSpanId":"${s.parentSpanId}"`}`
+      + `,"name":${q(s.name)},"kind":"${s.kind}","startUs":${s.startUs},"durationUs":${s.durationUs}${who},"error":${s.error},"tags":${tagsObject(s)}}`;
   }
-  const resourceSpans = [...byService].map(([service, list]) => ({
-    resource: { attributes: [attribute('service.name', service), attribute('telemetry.sdk.name', 'weft')] },
-    scopeSpans: [{
-      scope: { name: 'weft-proxy', version: scopeVersion },
-      spans: list.map((s) => ({
-        traceId: s.traceId,
-        spanId: s.spanId,
-        ...(s.parentSpanId === undefined ? {} : { parentSpanId: s.parentSpanId }),
-        name: s.name,
-        kind: OTLP_KIND[s.kind],
-        startTimeUnixNano: nanos(s.startUs),
-        endTimeUnixNano: nanos(s.startUs + s.durationUs),
-        attributes: [attribute('node_id', s.node), ...Object.entries(s.tags).map(([k, v]) => attribute(k, v))],
-        status: { code: s.error ? STATUS_ERROR : STATUS_UNSET },
-      })),
-    }],
-  }));
-  return JSON.stringify({ resourceSpans });
+  return `${out}]}`;
 }
 
 /** Zipkin v2: a JSON list; the reporting service is the localEndpoint, the peer (when known) the remoteEndpoint. */
-export function encodeZipkin(spans: readonly SpanRecord[]): string {
-  return JSON.stringify(spans.map((s) => {
-    const peer = s.tags['peer.address'];
-    const remote = s.kind === 'CLIENT' ? upstreamService(s.tags['upstream_cluster']) : undefined;
-    return {
-      traceId: s.traceId,
-      id: s.spanId,
-      ...(s.parentSpanId === undefined ? {} : { parentId: s.parentSpanId }),
-      kind: s.kind,
-      name: s.name,
-      timestamp: Math.round(s.startUs),
-      // Zipkin: duration in µs, at least 1 when present.
-      duration: Math.max(1, Math.round(s.durationUs)),
-      localEndpoint: { serviceName: s.service },
-      ...(remote !== undefined ? { remoteEndpoint: { serviceName: remote } } : s.kind === 'SERVER' && peer !== undefined && /^\d+\.\d+\.\d+\.\d+$/.test(peer) ? { remoteEndpoint: { ipv4: peer } } : {}),
-      tags: { ...s.tags, node_id: s.node, ...(s.error ? { error: 'true' } : {}) },
-    };
-  }));
+export function encodeZipkin(spans: readonly FinishedSpan[]): string {
+  let out = '[';
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
+    const local = s.origin.fragment('zipkin', (o) => `,"localEndpoint":{"serviceName":${q(o.service)}}`);
+    out += `${i === 0 ? '' : ','}{"traceId":"${s.traceId}","id":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentId":"${s.parentSpanId}"`}`
+      + `,"kind":"${s.kind}","name":${q(s.name)},"timestamp":${Math.round(s.startUs)},"duration":${Math.max(1, Math.round(s.durationUs))}`
+      + `${local}${remoteEndpoint(s)},"tags":${tagsObject(s)}}`;
+  }
+  return `${out}]`;
+}
+
+/** The callee's service of a CLIENT span; the caller's IPv4 address of a SERVER span, when it is one. */
+function remoteEndpoint(s: FinishedSpan): string {
+  if (s.kind === 'CLIENT') {
+    const remote = upstreamService(s.tag('upstream_cluster'));
+    if (remote !== undefined) return `,"remoteEndpoint":{"serviceName":${q(remote)}}`;
+    return '';
+  }
+  const peer = s.tag('peer.address');
+  return peer !== undefined && IPV4.test(peer) ? `,"remoteEndpoint":{"ipv4":"${peer}"}` : '';
+}
+
+const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
+
+/** One ResourceSpans per reporting service (in practice one: a sidecar reports for its own); spans in batch order. */
+export function encodeOtlp(spans: readonly FinishedSpan[], scopeVersion: string): string {
+  const byService = new Map<string, FinishedSpan[]>();
+  for (const s of spans) {
+    const list = byService.get(s.origin.service);
+    if (list === undefined) byService.set(s.origin.service, [s]);
+    else list.push(s);
+  }
+  let out = '{"resourceSpans":[';
+  let first = true;
+  for (const [service, list] of byService) {
+    out += `${first ? '' : ','}{"resource":{"attributes":[${attributes(['service.name', service, 'telemetry.sdk.name', 'weft'])}]}`
+      + `,"scopeSpans":[{"scope":{"name":"weft-proxy","version":${q(scopeVersion)}},"spans":[`;
+    first = false;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      const own = s.origin.fragment('otlp', (o: SpanOrigin) => attributes(o.tags));
+      out += `${i === 0 ? '' : ','}{"traceId":"${s.traceId}","spanId":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentSpanId":"${s.parentSpanId}"`}`
+        + `,"name":${q(s.name)},"kind":${OTLP_KIND[s.kind]},"startTimeUnixNano":"${nanos(s.startUs)}","endTimeUnixNano":"${nanos(s.startUs + s.durationUs)}"`
+        + `,"attributes":[${own}${s.tags.length === 0 ? '' : `,${attributes(s.tags)}`}],"status":{"code":${s.error ? STATUS_ERROR : STATUS_UNSET}}}`;
+    }
+    out += ']}]}';
+  }
+  return `${out}]}`;
 }
 
 /** "outbound|8080|v1|user-service.default.svc.cluster.local" → "user-service.default". */

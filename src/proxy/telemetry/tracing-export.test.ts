@@ -27,7 +27,7 @@ function collector(): { batches: number[][]; release: () => void; hold: boolean;
 test('a partial batch waits flushMs; a full batch goes at once, from a timer, never inside add()', async () => {
   const clock = new VirtualClock(0);
   const c = collector();
-  const b = new SpanBatcher('t', (s) => c.send(s), { clock, maxQueue: 100, batchSize: 3, flushMs: 1000 });
+  const b = new SpanBatcher<SpanRecord>('t', (s) => c.send(s), { clock, maxQueue: 100, batchSize: 3, flushMs: 1000 });
   b.add(span(1));
   b.add(span(2));
   await runFor(clock, 999);
@@ -45,7 +45,7 @@ test('one batch in flight; the queue is bounded: overflow is dropped and counted
   const clock = new VirtualClock(0);
   const c = collector();
   c.hold = true;
-  const b = new SpanBatcher('t', (s) => c.send(s), { clock, maxQueue: 4, batchSize: 2, flushMs: 100 });
+  const b = new SpanBatcher<SpanRecord>('t', (s) => c.send(s), { clock, maxQueue: 4, batchSize: 2, flushMs: 100 });
   for (let i = 1; i <= 2; i++) b.add(span(i));
   await runFor(clock, 0);
   assert.deepEqual(c.batches, [[1, 2]]);
@@ -68,7 +68,7 @@ test('one batch in flight; the queue is bounded: overflow is dropped and counted
 test('close() sends what is queued at once and then refuses new spans', async () => {
   const clock = new VirtualClock(0);
   const c = collector();
-  const b = new SpanBatcher('t', (s) => c.send(s), { clock, maxQueue: 10, batchSize: 2, flushMs: 60_000 });
+  const b = new SpanBatcher<SpanRecord>('t', (s) => c.send(s), { clock, maxQueue: 10, batchSize: 2, flushMs: 60_000 });
   for (let i = 1; i <= 3; i++) b.add(span(i));
   await b.close();
   assert.deepEqual(c.batches, [[1, 2], [3]]);

@@ -9,7 +9,6 @@
  *            └─ full: dropped++
  */
 import type { Clock, Timer } from '../../lib/clock.ts';
-import type { SpanRecord } from '../../model/trace.ts';
 
 export interface BatchOptions {
   readonly clock: Clock;
@@ -24,7 +23,7 @@ export interface BatchOptions {
 export const DEFAULT_BATCH: Omit<BatchOptions, 'clock'> = { maxQueue: 2048, batchSize: 512, flushMs: 1000 };
 
 /** Delivers one batch; rejects when the collector did not take it. */
-export type SendBatch = (spans: readonly SpanRecord[]) => Promise<void>;
+export type SendBatch<S> = (spans: readonly S[]) => Promise<void>;
 
 export interface ExportStats {
   /** Spans the collector accepted. */
@@ -35,18 +34,19 @@ export interface ExportStats {
   failed: number;
 }
 
-export class SpanBatcher {
+/** Generic over the span type S (the tracer's FinishedSpan): the batcher never looks inside one. */
+export class SpanBatcher<S> {
   readonly target: string;
   readonly stats: ExportStats = { exported: 0, dropped: 0, failed: 0 };
-  readonly #send: SendBatch;
+  readonly #send: SendBatch<S>;
   readonly #opts: BatchOptions;
-  #queue: SpanRecord[] = [];
+  #queue: S[] = [];
   #timer: Timer | null = null;
   #timerDue = 0;
   #inFlight: Promise<void> | null = null;
   #closed = false;
 
-  constructor(target: string, send: SendBatch, opts: BatchOptions) {
+  constructor(target: string, send: SendBatch<S>, opts: BatchOptions) {
     this.target = target;
     this.#send = send;
     this.#opts = opts;
@@ -56,7 +56,7 @@ export class SpanBatcher {
     return this.#queue.length;
   }
 
-  add(span: SpanRecord): void {
+  add(span: S): void {
     if (this.#closed || this.#queue.length >= this.#opts.maxQueue) {
       this.stats.dropped++;
       return;

@@ -3,10 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../lib/virtual-clock.ts';
 import type { ProxyConfig, TracingConfig } from '../../model/proxy-config.ts';
-import type { SpanRecord } from '../../model/trace.ts';
+import type { SpanBatch, SpanRecord } from '../../model/trace.ts';
 import { newStreamInfo, getHeader, type HttpRequest } from '../http/message.ts';
 import { request, runFor, seededRandom } from '../filters/test-fixtures.ts';
-import { encodeOtlp, encodeZipkin } from './tracing-encode.ts';
 import { Tracer } from './tracing.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -17,12 +16,15 @@ function config(tracing: Partial<TracingConfig> | undefined): Pick<ProxyConfig, 
   return tracing === undefined ? { node } : { node, telemetry: { tracing: { samplingPercent: 100, exporters: [], customTags: [], maxPathTagLength: 256, ...tracing } } };
 }
 
-function setup(tracing: Partial<TracingConfig> | undefined, random: () => number = Math.random): { tracer: Tracer; spans: SpanRecord[]; posts: { url: string; body: string }[]; clock: VirtualClock } {
+/** The trace store's budget is set out of reach unless a test is about it. */
+function setup(tracing: Partial<TracingConfig> | undefined, random: () => number = Math.random, storeSpansPerSecond = 1e9): { tracer: Tracer; spans: SpanRecord[]; posts: { url: string; body: string }[]; clock: VirtualClock } {
   const spans: SpanRecord[] = [];
   const posts: { url: string; body: string }[] = [];
   const clock = new VirtualClock(0);
   const tracer = new Tracer({
-    sendToControlPlane: (s) => { spans.push(...s); return Promise.resolve(); },
+    // The control plane's schema checks the same body in test/proxy/span-wire.test.ts.
+    sendToControlPlane: (json) => { spans.push(...(JSON.parse(json) as SpanBatch).spans); return Promise.resolve(); },
+    storeSpansPerSecond,
     post: (url, _type, body) => { posts.push({ url, body }); return Promise.resolve(); },
     clock,
     random,
@@ -122,16 +124,21 @@ test('spans go to the control plane and to every collector, encoded as OTLP JSON
   assert.equal(spans.length, 1);
   assert.deepEqual(posts.map((p) => p.url).sort(), ['http://c:4318/v1/traces', 'http://z:9411/api/v2/spans']);
   const s = spans[0]!;
-  const otlp = JSON.parse(encodeOtlp([s], '1.0')) as { resourceSpans: { resource: { attributes: { key: string; value: { stringValue: string } }[] }; scopeSpans: { spans: Record<string, unknown>[] }[] }[] };
+  const body = (url: string): string => posts.find((p) => p.url === url)!.body;
+  const otlp = JSON.parse(body('http://c:4318/v1/traces')) as { resourceSpans: { resource: { attributes: { key: string; value: { stringValue: string } }[] }; scopeSpans: { spans: Record<string, unknown>[] }[] }[] };
   const o = otlp.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
   assert.equal(otlp.resourceSpans[0]!.resource.attributes[0]!.value.stringValue, 'order-service.default');
   assert.equal(o['traceId'], s.traceId);
   assert.equal(o['kind'], 3);
   assert.equal(o['startTimeUnixNano'], `${s.startUs}000`);
   assert.equal(BigInt(o['endTimeUnixNano'] as string) - BigInt(o['startTimeUnixNano'] as string), BigInt(s.durationUs) * 1000n);
-  const z = (JSON.parse(encodeZipkin([s])) as Record<string, unknown>[])[0]!;
+  const attrs = Object.fromEntries((o['attributes'] as { key: string; value: { stringValue: string } }[]).map((a) => [a.key, a.value.stringValue]));
+  assert.deepEqual(attrs, s.tags, 'OTLP attributes = the span\'s tags, each once');
+  const z = (JSON.parse(body('http://z:9411/api/v2/spans')) as Record<string, unknown>[])[0]!;
   assert.deepEqual([z['traceId'], z['id'], z['kind'], z['timestamp'], z['duration']], [s.traceId, s.spanId, 'CLIENT', s.startUs, s.durationUs]);
   assert.deepEqual(z['remoteEndpoint'], { serviceName: 'user-service.default' });
+  assert.deepEqual(z['localEndpoint'], { serviceName: 'order-service.default' });
+  assert.deepEqual(z['tags'], s.tags);
   tracer.update(config(undefined));
   await tracer.close();
 });
@@ -146,4 +153,57 @@ test('a span stays within the control plane\'s limits whatever the request carri
   assert.ok(tags.reduce((n, [k, v]) => n + k.length + v.length, 0) <= 4096);
   assert.equal(spans[0]!.tags['error'], 'true', 'the error tag always fits');
   assert.ok(tags.some(([k]) => k === 't0'), 'custom tags fill the rest');
+});
+
+test('hand-written bodies escape request text: quotes, backslashes and control characters survive every encoding', async () => {
+  const { tracer, spans, posts, clock } = setup({ exporters: [{ protocol: 'otlp-http', url: 'http://c/v1/traces' }, { protocol: 'zipkin', url: 'http://z/api/v2/spans' }], customTags: [{ tag: 'q"uote', kind: 'header', header: 'x-odd' }] });
+  const odd = 'a"b\\c\u0001d\té';
+  pass(tracer, request({ path: `/p"\\${encodeURIComponent('é')}`, headers: ['user-agent', odd, 'x-odd', odd] }));
+  await runFor(clock, 100);
+  assert.equal(spans[0]!.tags['user_agent'], odd);
+  assert.equal(spans[0]!.tags['q"uote'], odd);
+  for (const p of posts) JSON.parse(p.body);
+  const z = (JSON.parse(posts.find((p) => p.url.startsWith('http://z'))!.body) as { tags: Record<string, string> }[])[0]!;
+  assert.equal(z.tags['user_agent'], odd);
+});
+
+test('a custom tag named like a standard one replaces its value instead of repeating the key', async () => {
+  const { tracer, spans, posts, clock } = setup({ exporters: [{ protocol: 'otlp-http', url: 'http://c/v1/traces' }], customTags: [{ tag: 'http.method', kind: 'literal', value: 'CUSTOM' }] });
+  pass(tracer, request());
+  await runFor(clock, 100);
+  assert.equal(spans[0]!.tags['http.method'], 'CUSTOM');
+  const keys = (JSON.parse(posts[0]!.body) as { resourceSpans: { scopeSpans: { spans: { attributes: { key: string }[] }[] }[] }[] }).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes.map((a) => a.key);
+  assert.equal(keys.filter((k) => k === 'http.method').length, 1);
+});
+
+test('the trace store gets every span while under its budget, then a share chosen by trace id: whole traces, about budget per second', async () => {
+  // Two sidecars of one call path, the same traffic: 1000 sampled requests a second, budget 100.
+  const budget = 100;
+  const a = setup({ exporters: [{ protocol: 'zipkin', url: 'http://z/a' }] }, Math.random, budget);
+  const b = setup({}, Math.random, budget);
+  for (let i = 0; i < 50; i++) pass(a.tracer, request());
+  await runFor(a.clock, 500);
+  assert.equal(a.spans.length, 50, 'under budget: all');
+  const ids: string[] = [];
+  for (let second = 0; second < 4; second++) {
+    for (let i = 0; i < 1000; i++) {
+      const r = request();
+      pass(a.tracer, r);
+      const ctx = getHeader(r.headers, 'traceparent')!;
+      ids.push(ctx.slice(3, 35));
+      pass(b.tracer, inbound(['traceparent', ctx]));
+    }
+    await Promise.all([runFor(a.clock, 1000), runFor(b.clock, 1000)]);
+  }
+  // The collector got every span; the store about budget per second after the first second.
+  const zipkinSpans = a.posts.reduce((n, p) => n + (JSON.parse(p.body) as unknown[]).length, 0);
+  assert.equal(zipkinSpans, 4050);
+  const later = (spans: SpanRecord[]): Set<string> => new Set(spans.filter((s) => ids.indexOf(s.traceId) >= 1000).map((s) => s.traceId));
+  const storedA = later(a.spans);
+  const storedB = later(b.spans);
+  assert.ok(storedA.size > 3 * budget * 0.6 && storedA.size < 3 * budget * 1.5, `sidecar A stored ${storedA.size} traces in 3 s`);
+  const both = [...storedA].filter((t) => storedB.has(t)).length;
+  assert.ok(both >= 0.9 * Math.min(storedA.size, storedB.size), `${both} of ${storedA.size}/${storedB.size} stored traces have both spans`);
+  assert.ok(a.tracer.stats().storeShare < 0.2);
+  assert.ok(a.tracer.stats().notStored > 2500);
 });

@@ -4,8 +4,18 @@
  * first sidecar that sees no decision; every later one honours it, sampled or not), and for a
  * sampled request opens a span — CLIENT on the outbound listener, SERVER on the inbound one —
  * whose id it writes into the request as the parent for the next hop. When the stream ends it
- * closes the span with Envoy's tags and hands it to every exporter: the control plane's trace
- * store and each collector of the config (tracing-export.ts batches them off the request path).
+ * closes the span with Envoy's tags and hands it to every collector of the config and, within a
+ * budget, to the control plane's trace store (tracing-export.ts batches them off the request path;
+ * tracing-encode.ts writes the bodies).
+ *
+ * The trace store's share. The control plane keeps the last few thousand spans for `weft traces`;
+ * sending it every span of a busy mesh would cost each sidecar an encoding and an upload per
+ * request and the control plane a parse per span, for spans it evicts a moment later. So each
+ * sidecar sends it at most STORE_SPANS_PER_SECOND spans a second, chosen by trace id: a span goes
+ * when the low 32 bits of its trace id, as a fraction of 2^32, are below the sidecar's share,
+ * which each second becomes budget ÷ the spans sampled the second before (1 while under budget).
+ * Sidecars of one call path see about the same rate, so they choose the same traces and the store
+ * keeps whole traces; collectors get every sampled span.
  *
  *   app ─▶ outbound: ctx? decide ─▶ CLIENT span c (parent = app's ctx) ─▶ traceparent …-c-01 ─▶
  *          peer inbound: decision honoured ─▶ SERVER span s (parent = c) ─▶ traceparent …-s-01 ─▶ app
@@ -16,21 +26,24 @@
  */
 import * as http from 'node:http';
 import { systemClock, type Clock } from '../../lib/clock.ts';
-import type { NodeInfo, ProxyConfig, TracingConfig } from '../../model/proxy-config.ts';
-import { SPAN_LIMITS, type SpanRecord } from '../../model/trace.ts';
+import type { ProxyConfig, TracingConfig } from '../../model/proxy-config.ts';
+import { SPAN_LIMITS } from '../../model/trace.ts';
 import type { StreamRecord } from '../http/connection-manager.ts';
 import { getHeader, type HttpRequest, type Service, type StreamInfo } from '../http/message.ts';
 import { readContext, writeContext } from './tracing-context.ts';
-import { encodeOtlp, encodeZipkin } from './tracing-encode.ts';
+import { encodeControlPlane, encodeOtlp, encodeZipkin } from './tracing-encode.ts';
 import { DEFAULT_BATCH, SpanBatcher, type BatchOptions, type ExportStats, type SendBatch } from './tracing-export.ts';
 import { newSpanId, newTraceId } from './tracing-ids.ts';
+import { FinishedSpan, SpanOrigin } from './tracing-span.ts';
 
 /** POSTs `body` to a collector; rejects unless it answers 2xx. */
 export type PostBody = (url: string, contentType: string, body: string) => Promise<void>;
 
 export interface TracerOptions {
-  /** Delivers a batch to the control plane's trace store (POST /v1/proxies/:id/spans). */
-  readonly sendToControlPlane: SendBatch;
+  /** Delivers a SpanBatch, as JSON text, to the control plane's trace store (POST /v1/proxies/:id/spans). */
+  readonly sendToControlPlane: (json: string) => Promise<void>;
+  /** The trace store's budget (spans per second; default STORE_SPANS_PER_SECOND). */
+  readonly storeSpansPerSecond?: number;
   /** Default: node:http with keep-alive and a 5 s timeout. */
   readonly post?: PostBody;
   readonly clock?: Clock;
@@ -50,10 +63,19 @@ interface ActiveSpan {
 export interface TracerStats {
   readonly enabled: boolean;
   readonly samplingPercent: number;
+  /** The share of sampled traces this sidecar sends the control plane's trace store now (0–1). */
+  readonly storeShare: number;
+  /** Sampled spans not sent to the trace store (over its budget); collectors got them. */
+  readonly notStored: number;
   readonly exporters: readonly (ExportStats & { readonly target: string; readonly queued: number })[];
 }
 
 const CONTROL_PLANE = 'control-plane';
+/** Spans per second one sidecar sends the control plane's trace store (see the file comment). */
+export const STORE_SPANS_PER_SECOND = 100;
+/** Istio's mesh id when none is configured. */
+const MESH_ID = 'cluster.local';
+const TWO_POW_32 = 4294967296;
 const POST_TIMEOUT_MS = 5_000;
 /** Cap of every tag value the sidecar sets from request data (well under SPAN_LIMITS.maxValue, so that ~20 tags fit the span's text budget). */
 const TAG_VALUE_MAX = 256;
@@ -62,10 +84,18 @@ const CLOSE_DEADLINE_MS = 2_000;
 
 export class Tracer {
   #cfg: TracingConfig | undefined;
-  #node: NodeInfo | null = null;
-  #service = '';
+  #origin: SpanOrigin | null = null;
   readonly #active = new WeakMap<StreamInfo, ActiveSpan>();
-  readonly #exporters = new Map<string, SpanBatcher>();
+  /** The collectors of the config; the trace store's batcher is apart (it gets only its share). */
+  readonly #exporters = new Map<string, SpanBatcher<FinishedSpan>>();
+  #store: SpanBatcher<FinishedSpan> | null = null;
+  readonly #storeBudget: number;
+  #storeShare = 1;
+  #windowStart = 0;
+  /** Spans sampled, and spans sent to the store, in the current one-second window. */
+  #windowSpans = 0;
+  #windowStored = 0;
+  #notStored = 0;
   readonly #opts: TracerOptions;
   readonly #random: () => number;
   readonly #batch: BatchOptions;
@@ -77,6 +107,7 @@ export class Tracer {
     this.#random = opts.random ?? Math.random;
     this.#batch = { ...DEFAULT_BATCH, ...opts.batch, clock: opts.clock ?? systemClock };
     this.#post = opts.post ?? this.#httpPost;
+    this.#storeBudget = opts.storeSpansPerSecond ?? STORE_SPANS_PER_SECOND;
   }
 
   get enabled(): boolean {
@@ -87,17 +118,19 @@ export class Tracer {
   update(config: Pick<ProxyConfig, 'node' | 'telemetry'>): void {
     const cfg = config.telemetry?.tracing;
     this.#cfg = cfg;
-    this.#node = config.node;
-    this.#service = `${config.node.service}.${config.node.namespace}`;
-    const wanted = new Map<string, SendBatch>();
+    this.#origin = new SpanOrigin(config.node, MESH_ID);
+    const wanted = new Map<string, SendBatch<FinishedSpan>>();
     if (cfg !== undefined) {
-      wanted.set(CONTROL_PLANE, this.#opts.sendToControlPlane);
       const version = this.#opts.version ?? '0';
       for (const e of cfg.exporters) {
         wanted.set(`${e.protocol} ${e.url}`, e.protocol === 'zipkin'
           ? (spans) => this.#post(e.url, 'application/json', encodeZipkin(spans))
           : (spans) => this.#post(e.url, 'application/json', encodeOtlp(spans, version)));
       }
+      this.#store ??= new SpanBatcher(CONTROL_PLANE, (spans) => this.#opts.sendToControlPlane(encodeControlPlane(spans)), this.#batch);
+    } else if (this.#store !== null) {
+      void this.#store.close();
+      this.#store = null;
     }
     for (const [key, b] of this.#exporters) {
       if (wanted.has(key)) continue;
@@ -140,59 +173,60 @@ export class Tracer {
     this.#active.delete(info);
     const cfg = this.#cfg;
     if (cfg === undefined) return;
-    const s = this.#record(record, span, cfg);
+    const s = this.#record(record, span, cfg, this.#origin!);
     for (const b of this.#exporters.values()) b.add(s);
+    if (this.#store !== null && this.#forStore(s.traceId)) this.#store.add(s);
   }
 
-  #record(r: StreamRecord, span: ActiveSpan, cfg: TracingConfig): SpanRecord {
+  /** Whether this trace is in the store's share now (see the file comment); counts the span either way. */
+  #forStore(traceId: string): boolean {
+    const now = this.#batch.clock.monotonic();
+    if (now - this.#windowStart >= 1000) {
+      // The share of the coming second from the rate of the last one (or of a longer quiet spell: then all).
+      const perSecond = now - this.#windowStart < 2000 ? this.#windowSpans : 0;
+      this.#storeShare = perSecond <= this.#storeBudget ? 1 : this.#storeBudget / perSecond;
+      this.#windowStart = now;
+      this.#windowSpans = 0;
+      this.#windowStored = 0;
+    }
+    this.#windowSpans++;
+    // A burst within the second is held to twice the budget (then traces may come incomplete).
+    if (this.#windowStored < 2 * this.#storeBudget && (this.#storeShare >= 1 || parseInt(traceId.slice(24), 16) / TWO_POW_32 < this.#storeShare)) {
+      this.#windowStored++;
+      return true;
+    }
+    this.#notStored++;
+    return false;
+  }
+
+  #record(r: StreamRecord, span: ActiveSpan, cfg: TracingConfig, origin: SpanOrigin): FinishedSpan {
     const { request: req, info } = r;
-    const node = this.#node!;
     const max = cfg.maxPathTagLength;
     const qs = req.path.indexOf('?');
     const status = info.responseCode;
-    const tags: Record<string, string> = {
-      component: 'proxy',
-      node_id: node.id,
-      'guid:x-request-id': cut(info.requestId, TAG_VALUE_MAX),
-      'http.url': cut(`http://${req.authority}${req.path}`, Math.min(max, SPAN_LIMITS.maxValue)),
-      'http.method': req.method,
-      'http.protocol': r.protocol,
-      'http.status_code': String(status),
-      response_flags: info.responseFlags === '' ? '-' : info.responseFlags,
-      request_size: String(req.body.received),
-      response_size: String(r.bytesSent),
-      upstream_cluster: info.upstreamCluster === '' ? (info.direction === 'inbound' ? info.routeName : '-') : info.upstreamCluster,
-      'upstream_cluster.name': info.upstreamCluster === '' ? (info.direction === 'inbound' ? info.routeName : '-') : info.upstreamCluster,
-      'peer.address': info.downstreamRemoteAddress,
-      downstream_cluster: '-',
-      'istio.canonical_service': node.labels['service.istio.io/canonical-name'] ?? node.labels['app'] ?? node.service,
-      'istio.canonical_revision': node.labels['service.istio.io/canonical-revision'] ?? node.labels['version'] ?? 'latest',
-      'istio.namespace': node.namespace,
-      'istio.mesh_id': 'cluster.local',
-    };
+    const cluster = info.upstreamCluster === '' ? (info.direction === 'inbound' ? info.routeName : '-') : info.upstreamCluster;
+    // Envoy's tags after the origin's (tracing-span.ts); the request's text is cut so that the
+    // whole span stays within what the control plane takes (SPAN_LIMITS).
+    const tags: string[] = [
+      'guid:x-request-id', cut(info.requestId, TAG_VALUE_MAX),
+      'http.url', cut(`http://${req.authority}${req.path}`, Math.min(max, SPAN_LIMITS.maxValue)),
+      'http.method', req.method,
+      'http.protocol', r.protocol,
+      'http.status_code', `${status}`,
+      'response_flags', info.responseFlags === '' ? '-' : info.responseFlags,
+      'request_size', `${req.body.received}`,
+      'response_size', `${r.bytesSent}`,
+      'upstream_cluster', cluster,
+      'upstream_cluster.name', cluster,
+      'peer.address', info.downstreamRemoteAddress,
+    ];
     const ua = getHeader(req.headers, 'user-agent');
-    if (ua !== undefined) tags['user_agent'] = cut(ua, TAG_VALUE_MAX);
-    if (info.upstreamHost !== '') tags['upstream_host'] = cut(info.upstreamHost, TAG_VALUE_MAX);
-    if (info.peerIdentity !== '') tags['peer.identity'] = cut(info.peerIdentity, TAG_VALUE_MAX);
-    // Custom tags fill what is left of the span's tag budget (the control plane refuses more).
-    if (cfg.customTags.length > 0) {
-      let count = 0;
-      let text = 0;
-      for (const k in tags) { count++; text += k.length + tags[k]!.length; }
-      for (const t of cfg.customTags) {
-        const v = t.kind === 'literal' ? t.value : getHeader(req.headers, t.header) ?? t.defaultValue;
-        if (v === undefined) continue;
-        const key = cut(t.tag, SPAN_LIMITS.maxName);
-        const value = cut(v, TAG_VALUE_MAX);
-        // Room is kept for the "error" tag below.
-        if (count + 2 > SPAN_LIMITS.maxTags || text + key.length + value.length + 10 > SPAN_LIMITS.maxTagText) break;
-        count++;
-        text += key.length + value.length;
-        tags[key] = value;
-      }
-    }
+    if (ua !== undefined) tags.push('user_agent', cut(ua, TAG_VALUE_MAX));
+    if (info.upstreamHost !== '') tags.push('upstream_host', cut(info.upstreamHost, TAG_VALUE_MAX));
+    if (info.peerIdentity !== '') tags.push('peer.identity', cut(info.peerIdentity, TAG_VALUE_MAX));
+    if (cfg.customTags.length > 0) addCustomTags(tags, origin.tags, cfg, req);
     const error = status === 0 || status >= 500;
-    if (error) tags['error'] = 'true';
+    if (error) tags.push('error', 'true');
     // The span ends when the upstream exchange ended (the last response byte came in), not when
     // this process got round to the stream's end: on a busy host that can be milliseconds later,
     // after the caller's own span closed. Causally server end < client end, so spans nest. The
@@ -200,34 +234,37 @@ export class Tracer {
     // of processes started at different times share one clock even if the wall clock was stepped.
     const nowMono = performance.now();
     const endMono = info.upstreamEndMono > info.startMono ? info.upstreamEndMono : nowMono;
-    return {
-      traceId: span.traceId,
-      spanId: span.spanId,
-      ...(span.parentSpanId === '' ? {} : { parentSpanId: span.parentSpanId }),
-      name: cut(`${req.method} ${qs < 0 ? req.path : req.path.slice(0, qs)}`, Math.min(max, SPAN_LIMITS.maxName)),
-      kind: info.direction === 'outbound' ? 'CLIENT' : 'SERVER',
-      startUs: Math.round((Date.now() - (nowMono - info.startMono)) * 1000),
-      durationUs: Math.max(1, Math.round((endMono - info.startMono) * 1000)),
-      service: this.#service,
-      node: node.id,
+    return new FinishedSpan(
+      origin,
+      span.traceId,
+      span.spanId,
+      span.parentSpanId,
+      cut(`${req.method} ${qs < 0 ? req.path : req.path.slice(0, qs)}`, Math.min(max, SPAN_LIMITS.maxName)),
+      info.direction === 'outbound' ? 'CLIENT' : 'SERVER',
+      Math.round((Date.now() - (nowMono - info.startMono)) * 1000),
+      Math.max(1, Math.round((endMono - info.startMono) * 1000)),
       error,
       tags,
-    };
+    );
   }
 
   stats(): TracerStats {
+    const batchers = this.#store === null ? [...this.#exporters.values()] : [this.#store, ...this.#exporters.values()];
     return {
       enabled: this.#cfg !== undefined,
       samplingPercent: this.#cfg?.samplingPercent ?? 0,
-      exporters: [...this.#exporters.values()].map((b) => ({ target: b.target, queued: b.queued, ...b.stats })),
+      storeShare: this.#storeShare,
+      notStored: this.#notStored,
+      exporters: batchers.map((b) => ({ target: b.target, queued: b.queued, ...b.stats })),
     };
   }
 
   /** Flushes every exporter and stops; gives up after `deadlineMs` (a hung collector must not hold a draining sidecar). */
   async close(deadlineMs = CLOSE_DEADLINE_MS): Promise<void> {
     this.#cfg = undefined;
-    const all = [...this.#exporters.values()];
+    const all = [...this.#exporters.values(), ...(this.#store === null ? [] : [this.#store])];
     this.#exporters.clear();
+    this.#store = null;
     let timer: { cancel(): void } | undefined;
     const deadline = new Promise<void>((resolve) => { timer = this.#batch.clock.setTimeout(resolve, deadlineMs); });
     await Promise.race([Promise.all(all.map((b) => b.close())), deadline]);
@@ -254,6 +291,34 @@ export class Tracer {
 
 function cut(s: string, max: number): string {
   return s.length <= max ? s : s.slice(0, max);
+}
+
+/**
+ * Istio's customTags, after Envoy's: a tag of the same name as a standard one replaces its value;
+ * new ones fill what is left of the span's tag budget (the control plane refuses more), keeping
+ * room for the "error" tag.
+ */
+function addCustomTags(tags: string[], originTags: readonly string[], cfg: TracingConfig, req: HttpRequest): void {
+  let count = (tags.length + originTags.length) / 2;
+  let text = 0;
+  for (const list of [originTags, tags]) for (const t of list) text += t.length;
+  for (const t of cfg.customTags) {
+    const v = t.kind === 'literal' ? t.value : getHeader(req.headers, t.header) ?? t.defaultValue;
+    if (v === undefined) continue;
+    const key = cut(t.tag, SPAN_LIMITS.maxName);
+    const value = cut(v, TAG_VALUE_MAX);
+    const at = tags.indexOf(key);
+    if (at >= 0 && at % 2 === 0) {
+      if (text - tags[at + 1]!.length + value.length + 10 > SPAN_LIMITS.maxTagText) break;
+      text += value.length - tags[at + 1]!.length;
+      tags[at + 1] = value;
+      continue;
+    }
+    if (count + 2 > SPAN_LIMITS.maxTags || text + key.length + value.length + 10 > SPAN_LIMITS.maxTagText) break;
+    count++;
+    text += key.length + value.length;
+    tags.push(key, value);
+  }
 }
 
 /**
