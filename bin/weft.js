@@ -12,12 +12,15 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.exit(6);
 }
 
-// A sidecar's garbage is short-lived (one request's strings and buffers), so a small young
-// generation costs no measurable CPU and keeps ~10 MB of RSS off every sidecar, and one V8 worker
-// thread is plenty for a process that mostly waits on sockets (bench/RESULTS.md).
+// A sidecar's garbage is short-lived (one request's strings and buffers). Its young generation
+// is sized for that: at V8's 1 MB start a busy sidecar scavenged every few milliseconds, each
+// scavenge paying for the roots of every open connection, and spent a third of its CPU there; 4 MB
+// semi-spaces cut the CPU per request by about a third for ~5 MB more RSS, and 8 or 16 MB gained
+// nothing measurable on top (bench/RESULTS.md, 2026-11-26 11:xx). One V8 worker thread is plenty
+// for a process that mostly waits on sockets.
 // V8 reads the flag only at start, so commands that host a sidecar re-exec themselves with it
 // (execve keeps the pid, so signals and process groups are unaffected).
-const SIDECAR_FLAGS = ['--max-semi-space-size=1', '--v8-pool-size=1'];
+const SIDECAR_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1'];
 const args = process.argv.slice(2);
 const verb = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '--control-plane');
 if ((verb === 'proxy' || verb === 'run') && typeof process.execve === 'function' && !process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {

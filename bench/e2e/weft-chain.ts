@@ -2,7 +2,7 @@
 import { ControlPlaneClient } from '../../src/cli/client.ts';
 import { adminToken, caPem } from '../../src/cli/credentials.ts';
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertAlive, freePort, spawnPinned, waitUntil, type PinnedChild } from '../lib/child.ts';
 import { CLIENT_CPU, SERVER_CPU, firstFailure, smokeTest, type Chain, type ChainName } from './chain.ts';
@@ -171,8 +171,10 @@ interface SidecarSpec {
   readonly adminPort: number;
 }
 
+/** Node flags of a sidecar: --cpu-prof when profiled, and any in WEFT_BENCH_SIDECAR_FLAGS (diagnosis, e.g. "--trace-gc", which NODE_OPTIONS refuses). */
 function nodeArgs(o: WeftChainOptions, profileName: string): string[] {
-  return o.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir, '--cpu-prof-name', `${profileName}.cpuprofile`];
+  const extra = (process.env['WEFT_BENCH_SIDECAR_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+  return [...extra, ...(o.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir, '--cpu-prof-name', `${profileName}.cpuprofile`])];
 }
 
 /** Issue 4: the control plane's credentials, from its state directory (the CLI sidecars find them there themselves). */
@@ -212,7 +214,7 @@ async function startSidecar(o: WeftChainOptions, cpUrl: string, stateDir: string
     args = [join(o.root, 'bench/e2e/weft-launcher.ts'), 'proxy', JSON.stringify(opts)];
   }
   // stdout (the ready line, and the access log in "stdout" mode) is read and dropped by spawnPinned.
-  return spawnPinned({ name: `weft ${s.role}`, cpu: SERVER_CPU, command: process.execPath, args: [...nodeArgs(o, s.role), ...args], cwd: o.root, env, onLine: () => {}, boost: o.boost, ...logFile(o, s.role) });
+  return spawnPinned({ name: `weft ${s.role}`, cpu: SERVER_CPU, command: process.execPath, args: [...nodeArgs(o, s.role), ...args], cwd: o.root, env, onLine: stdoutTo(o, s.role), boost: o.boost, ...logFile(o, s.role) });
 }
 
 /**
@@ -222,6 +224,14 @@ async function startSidecar(o: WeftChainOptions, cpUrl: string, stateDir: string
  */
 function logLevel(): string {
   return process.env['WEFT_BENCH_LOG_DIR'] === undefined ? 'warn' : 'debug';
+}
+
+/** With WEFT_BENCH_LOG_DIR set, a sidecar's stdout lines (e.g. NODE_OPTIONS=--trace-gc) go to `<dir>/<chain>-<role>.out`. */
+function stdoutTo(o: WeftChainOptions, role: string): (line: string) => void {
+  const dir = process.env['WEFT_BENCH_LOG_DIR'];
+  if (dir === undefined) return () => {};
+  const out = createWriteStream(join(dir, `${o.config?.name ?? 'weft'}${o.cpuProfDir === undefined ? '' : '-profile'}-${role}.out`), { flags: 'a' });
+  return (line) => { out.write(`${line}\n`); };
 }
 
 function logFile(o: WeftChainOptions, role: string): { readonly stderrFile?: string } {

@@ -97,9 +97,9 @@ export class ControlPlaneHttp {
     return this.#send('control', method, path, body === undefined ? undefined : Buffer.from(JSON.stringify(body)), timeoutMs);
   }
 
-  /** POSTs a body already encoded as JSON text on the telemetry lane; like request() otherwise. */
-  postTelemetry(path: string, json: string, timeoutMs = 5_000): Promise<JsonReply> {
-    return this.#send('telemetry', 'POST', path, Buffer.from(json), timeoutMs);
+  /** POSTs a body already encoded as JSON on the telemetry lane; like request() otherwise. */
+  postTelemetry(path: string, json: string | Buffer, timeoutMs = 5_000): Promise<JsonReply> {
+    return this.#send('telemetry', 'POST', path, typeof json === 'string' ? Buffer.from(json) : json, timeoutMs);
   }
 
   #send(lane: Lane, method: string, path: string, payload: Buffer | undefined, timeoutMs: number): Promise<JsonReply> {

@@ -64,6 +64,15 @@ export interface StreamInfo {
   downstreamGone: boolean;
   /** The upstream connection of the attempt in flight (set by forward), closed if the downstream goes away first. */
   upstreamConnection: { destroy(): void } | null;
+  /** Issue 5: the span this sidecar opened for the request (tracing.ts), null when not sampled. */
+  span: OpenSpan | null;
+}
+
+/** The ids of a span in progress: its trace, its own id, its parent's ('' for a root). */
+export interface OpenSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string;
 }
 
 export type Service = (req: HttpRequest) => Promise<HttpResponse>;
@@ -92,6 +101,7 @@ export function newStreamInfo(direction: 'outbound' | 'inbound', remote: string)
     upstreamEndMono: 0,
     downstreamGone: false,
     upstreamConnection: null,
+    span: null,
   };
 }
 

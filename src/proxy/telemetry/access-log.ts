@@ -21,7 +21,7 @@ const DEFAULT_TEXT = compileFormat(ENVOY_DEFAULT_TEXT_FORMAT);
 
 export class AccessLog {
   #out: LineSink;
-  #buf = '';
+  #lines: string[] = [];
   #scheduled = false;
   #enabled = true;
   /** null: JSON. */
@@ -58,7 +58,7 @@ export class AccessLog {
   }
 
   #append(line: string): void {
-    this.#buf += line;
+    this.#lines.push(line);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#flush);
@@ -67,9 +67,12 @@ export class AccessLog {
 
   #flush = (): void => {
     this.#scheduled = false;
-    const b = this.#buf;
-    this.#buf = '';
-    if (b !== '') this.#out.write(b);
+    if (this.#lines.length === 0) return;
+    // join() builds one flat string: appending line to line made a deep rope that the write then
+    // had to flatten, which cost more than formatting the lines (bench/out profile of the access log).
+    const text = this.#lines.join('');
+    this.#lines = [];
+    this.#out.write(text);
   };
 
   flush(): void {

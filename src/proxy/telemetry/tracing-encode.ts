@@ -8,9 +8,12 @@
  * encodes every request's span for each exporter, and building then walking those objects cost
  * several times more (bench/micro/tracing.bench.ts). Every value that can carry request text goes
  * through jsonString(); the fragments every span of one origin shares are encoded once
- * (SpanOrigin.fragment). The receivers in test/e2e check both collector formats on the wire.
+ * (SpanOrigin.fragment). Each format is a BatchFormat: the batcher (tracing-export.ts) writes a
+ * span's text into the batch's bytes as the span ends. The receivers in test/e2e check both
+ * collector formats on the wire.
  */
 import { jsonString as q } from '../../lib/json-string.ts';
+import type { BatchFormat } from './tracing-export.ts';
 import type { FinishedSpan, SpanOrigin } from './tracing-span.ts';
 
 /** OTLP Span.SpanKind: SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3. */
@@ -45,29 +48,31 @@ function nanos(us: number): string {
 }
 
 /** `{"spans":[SpanRecord, …]}` for POST /v1/proxies/:id/spans. */
-export function encodeControlPlane(spans: readonly FinishedSpan[]): string {
-  let out = '{"spans":[';
-  for (let i = 0; i < spans.length; i++) {
-    const s = spans[i]!;
+export const CONTROL_PLANE_FORMAT: BatchFormat<FinishedSpan> = {
+  group: () => '',
+  open: () => '{"spans":[',
+  separator: ',',
+  item(s) {
     const who = s.origin.fragment('cp', (o) => `,"service":${q(o.service)},"node":${q(o.node)}`);
-    out += `${i === 0 ? '' : ','}{"traceId":"${s.traceId}","spanId":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentSpanId":"${s.parentSpanId}"`}`
+    return `{"traceId":"${s.traceId}","spanId":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentSpanId":"${s.parentSpanId}"`}`
       + `,"name":${q(s.name)},"kind":"${s.kind}","startUs":${s.startUs},"durationUs":${s.durationUs}${who},"error":${s.error},"tags":${tagsObject(s)}}`;
-  }
-  return `${out}]}`;
-}
+  },
+  close: ']}',
+};
 
 /** Zipkin v2: a JSON list; the reporting service is the localEndpoint, the peer (when known) the remoteEndpoint. */
-export function encodeZipkin(spans: readonly FinishedSpan[]): string {
-  let out = '[';
-  for (let i = 0; i < spans.length; i++) {
-    const s = spans[i]!;
+export const ZIPKIN_FORMAT: BatchFormat<FinishedSpan> = {
+  group: () => '',
+  open: () => '[',
+  separator: ',',
+  item(s) {
     const local = s.origin.fragment('zipkin', (o) => `,"localEndpoint":{"serviceName":${q(o.service)}}`);
-    out += `${i === 0 ? '' : ','}{"traceId":"${s.traceId}","id":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentId":"${s.parentSpanId}"`}`
+    return `{"traceId":"${s.traceId}","id":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentId":"${s.parentSpanId}"`}`
       + `,"kind":"${s.kind}","name":${q(s.name)},"timestamp":${Math.round(s.startUs)},"duration":${Math.max(1, Math.round(s.durationUs))}`
       + `${local}${remoteEndpoint(s)},"tags":${tagsObject(s)}}`;
-  }
-  return `${out}]`;
-}
+  },
+  close: ']',
+};
 
 /** The callee's service of a CLIENT span; the caller's IPv4 address of a SERVER span, when it is one. */
 function remoteEndpoint(s: FinishedSpan): string {
@@ -82,30 +87,32 @@ function remoteEndpoint(s: FinishedSpan): string {
 
 const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 
-/** One ResourceSpans per reporting service (in practice one: a sidecar reports for its own); spans in batch order. */
-export function encodeOtlp(spans: readonly FinishedSpan[], scopeVersion: string): string {
-  const byService = new Map<string, FinishedSpan[]>();
-  for (const s of spans) {
-    const list = byService.get(s.origin.service);
-    if (list === undefined) byService.set(s.origin.service, [s]);
-    else list.push(s);
-  }
-  let out = '{"resourceSpans":[';
-  let first = true;
-  for (const [service, list] of byService) {
-    out += `${first ? '' : ','}{"resource":{"attributes":[${attributes(['service.name', service, 'telemetry.sdk.name', 'weft'])}]}`
-      + `,"scopeSpans":[{"scope":{"name":"weft-proxy","version":${q(scopeVersion)}},"spans":[`;
-    first = false;
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i]!;
+/**
+ * OTLP/HTTP JSON: one ResourceSpans per batch, for the reporting service (a sidecar reports for
+ * its own; a batch never mixes services, see BatchFormat.group); spans in the order they ended.
+ */
+export function otlpFormat(scopeVersion: string): BatchFormat<FinishedSpan> {
+  return {
+    group: (s) => s.origin.service,
+    open: (first) => `{"resourceSpans":[{"resource":{"attributes":[${attributes(['service.name', first.origin.service, 'telemetry.sdk.name', 'weft'])}]}`
+      + `,"scopeSpans":[{"scope":{"name":"weft-proxy","version":${q(scopeVersion)}},"spans":[`,
+    separator: ',',
+    item(s) {
       const own = s.origin.fragment('otlp', (o: SpanOrigin) => attributes(o.tags));
-      out += `${i === 0 ? '' : ','}{"traceId":"${s.traceId}","spanId":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentSpanId":"${s.parentSpanId}"`}`
+      return `{"traceId":"${s.traceId}","spanId":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentSpanId":"${s.parentSpanId}"`}`
         + `,"name":${q(s.name)},"kind":${OTLP_KIND[s.kind]},"startTimeUnixNano":"${nanos(s.startUs)}","endTimeUnixNano":"${nanos(s.startUs + s.durationUs)}"`
         + `,"attributes":[${own}${s.tags.length === 0 ? '' : `,${attributes(s.tags)}`}],"status":{"code":${s.error ? STATUS_ERROR : STATUS_UNSET}}}`;
-    }
-    out += ']}]}';
-  }
-  return `${out}]}`;
+    },
+    close: ']}]}]}',
+  };
+}
+
+/** A whole body of spans of one group in one format (tests and benchmarks; the batcher writes the same pieces as spans come). */
+export function encodeBatch(format: BatchFormat<FinishedSpan>, spans: readonly FinishedSpan[]): string {
+  if (spans.length === 0) return '';
+  let out = format.open(spans[0]!);
+  for (let i = 0; i < spans.length; i++) out += `${i === 0 ? '' : format.separator}${format.item(spans[i]!)}`;
+  return out + format.close;
 }
 
 /** "outbound|8080|v1|user-service.default.svc.cluster.local" → "user-service.default". */

@@ -1,22 +1,25 @@
-// Tests of the span batcher on virtual time: batches by size and by time, one in flight, a bounded queue that drops and counts, failures counted, close flushes.
+// Tests of the span batcher on virtual time: batches by size and by time, one in flight, a bounded queue that drops and counts, failures counted, close flushes, groups never mixed, bodies intact across buffer growth and reuse.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../lib/virtual-clock.ts';
 import type { SpanRecord } from '../../model/trace.ts';
 import { flush, runFor } from '../filters/test-fixtures.ts';
-import { SpanBatcher } from './tracing-export.ts';
+import { SpanBatcher, type BatchFormat } from './tracing-export.ts';
+
+/** A JSON list of span ids: what the batcher writes is checked by decoding it. */
+const IDS: BatchFormat<SpanRecord> = { group: () => '', open: () => '[', separator: ',', item: (s) => `${parseInt(s.spanId, 16)}`, close: ']' };
 
 const span = (i: number): SpanRecord => ({ traceId: 'a'.repeat(32), spanId: i.toString(16).padStart(16, '0'), name: `GET /${i}`, kind: 'CLIENT', startUs: 1, durationUs: 1, service: 's.default', node: 's-1.default', error: false, tags: {} });
 
-function collector(): { batches: number[][]; release: () => void; hold: boolean; fail: boolean; send: (s: readonly SpanRecord[]) => Promise<void> } {
+function collector(): { batches: number[][]; release: () => void; hold: boolean; fail: boolean; send: (body: Buffer) => Promise<void> } {
   const c = {
     batches: [] as number[][],
     hold: false,
     fail: false,
     pending: [] as (() => void)[],
     release(): void { for (const r of c.pending.splice(0)) r(); },
-    send(s: readonly SpanRecord[]): Promise<void> {
-      c.batches.push(s.map((x) => parseInt(x.spanId, 16)));
+    send(body: Buffer): Promise<void> {
+      c.batches.push(JSON.parse(body.toString('utf8')) as number[]);
       if (c.fail) return Promise.reject(new Error('collector down'));
       return c.hold ? new Promise<void>((r) => c.pending.push(r)) : Promise.resolve();
     },
@@ -27,7 +30,7 @@ function collector(): { batches: number[][]; release: () => void; hold: boolean;
 test('a partial batch waits flushMs; a full batch goes at once, from a timer, never inside add()', async () => {
   const clock = new VirtualClock(0);
   const c = collector();
-  const b = new SpanBatcher<SpanRecord>('t', (s) => c.send(s), { clock, maxQueue: 100, batchSize: 3, flushMs: 1000 });
+  const b = new SpanBatcher('t', IDS, (body) => c.send(body), { clock, maxQueue: 100, batchSize: 3, flushMs: 1000 });
   b.add(span(1));
   b.add(span(2));
   await runFor(clock, 999);
@@ -45,7 +48,7 @@ test('one batch in flight; the queue is bounded: overflow is dropped and counted
   const clock = new VirtualClock(0);
   const c = collector();
   c.hold = true;
-  const b = new SpanBatcher<SpanRecord>('t', (s) => c.send(s), { clock, maxQueue: 4, batchSize: 2, flushMs: 100 });
+  const b = new SpanBatcher('t', IDS, (body) => c.send(body), { clock, maxQueue: 4, batchSize: 2, flushMs: 100 });
   for (let i = 1; i <= 2; i++) b.add(span(i));
   await runFor(clock, 0);
   assert.deepEqual(c.batches, [[1, 2]]);
@@ -68,11 +71,28 @@ test('one batch in flight; the queue is bounded: overflow is dropped and counted
 test('close() sends what is queued at once and then refuses new spans', async () => {
   const clock = new VirtualClock(0);
   const c = collector();
-  const b = new SpanBatcher<SpanRecord>('t', (s) => c.send(s), { clock, maxQueue: 10, batchSize: 2, flushMs: 60_000 });
+  const b = new SpanBatcher('t', IDS, (body) => c.send(body), { clock, maxQueue: 10, batchSize: 2, flushMs: 60_000 });
   for (let i = 1; i <= 3; i++) b.add(span(i));
   await b.close();
   assert.deepEqual(c.batches, [[1, 2], [3]]);
   b.add(span(4));
   assert.equal(b.stats.dropped, 1);
   assert.equal(clock.nextDelay(), null, 'no timer left');
+});
+
+test('spans of different groups never share a body; a body survives its buffer growing and later reuse', async () => {
+  const clock = new VirtualClock(0);
+  const bodies: string[] = [];
+  const fmt: BatchFormat<{ g: string; text: string }> = { group: (s) => s.g, open: (s) => `{"g":"${s.g}","items":[`, separator: ',', item: (s) => JSON.stringify(s.text), close: ']}' };
+  const b = new SpanBatcher('t', fmt, (body) => { bodies.push(body.toString('utf8')); return Promise.resolve(); }, { clock, maxQueue: 1000, batchSize: 100, flushMs: 10 });
+  const long = 'é'.repeat(20_000);
+  b.add({ g: 'a', text: 'x' });
+  b.add({ g: 'a', text: long });
+  b.add({ g: 'b', text: 'y' });
+  await runFor(clock, 20);
+  await runFor(clock, 20);
+  b.add({ g: 'b', text: 'z' });
+  await runFor(clock, 20);
+  assert.deepEqual(bodies.map((x) => JSON.parse(x) as unknown), [{ g: 'a', items: ['x', long] }, { g: 'b', items: ['y'] }, { g: 'b', items: ['z'] }]);
+  assert.deepEqual(b.stats, { exported: 4, dropped: 0, failed: 0 });
 });

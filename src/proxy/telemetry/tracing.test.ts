@@ -23,9 +23,10 @@ function setup(tracing: Partial<TracingConfig> | undefined, random: () => number
   const clock = new VirtualClock(0);
   const tracer = new Tracer({
     // The control plane's schema checks the same body in test/proxy/span-wire.test.ts.
-    sendToControlPlane: (json) => { spans.push(...(JSON.parse(json) as SpanBatch).spans); return Promise.resolve(); },
+    // Bodies are copied out at once: the batcher reuses a sent body's memory.
+    sendToControlPlane: (json) => { spans.push(...(JSON.parse(json.toString('utf8')) as SpanBatch).spans); return Promise.resolve(); },
     storeSpansPerSecond,
-    post: (url, _type, body) => { posts.push({ url, body }); return Promise.resolve(); },
+    post: (url, _type, body) => { posts.push({ url, body: body.toString('utf8') }); return Promise.resolve(); },
     clock,
     random,
     batch: { flushMs: 10 },

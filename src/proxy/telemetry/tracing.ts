@@ -29,19 +29,19 @@ import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { ProxyConfig, TracingConfig } from '../../model/proxy-config.ts';
 import { SPAN_LIMITS } from '../../model/trace.ts';
 import type { StreamRecord } from '../http/connection-manager.ts';
-import { getHeader, type HttpRequest, type Service, type StreamInfo } from '../http/message.ts';
+import { getHeader, type HttpRequest, type OpenSpan, type Service } from '../http/message.ts';
 import { readContext, writeContext } from './tracing-context.ts';
-import { encodeControlPlane, encodeOtlp, encodeZipkin } from './tracing-encode.ts';
-import { DEFAULT_BATCH, SpanBatcher, type BatchOptions, type ExportStats, type SendBatch } from './tracing-export.ts';
+import { CONTROL_PLANE_FORMAT, ZIPKIN_FORMAT, otlpFormat } from './tracing-encode.ts';
+import { DEFAULT_BATCH, SpanBatcher, type BatchFormat, type BatchOptions, type ExportStats, type SendBatch } from './tracing-export.ts';
 import { newSpanId, newTraceId } from './tracing-ids.ts';
 import { FinishedSpan, SpanOrigin } from './tracing-span.ts';
 
 /** POSTs `body` to a collector; rejects unless it answers 2xx. */
-export type PostBody = (url: string, contentType: string, body: string) => Promise<void>;
+export type PostBody = (url: string, contentType: string, body: Buffer) => Promise<void>;
 
 export interface TracerOptions {
-  /** Delivers a SpanBatch, as JSON text, to the control plane's trace store (POST /v1/proxies/:id/spans). */
-  readonly sendToControlPlane: (json: string) => Promise<void>;
+  /** Delivers a SpanBatch, as JSON bytes, to the control plane's trace store (POST /v1/proxies/:id/spans). */
+  readonly sendToControlPlane: (json: Buffer) => Promise<void>;
   /** The trace store's budget (spans per second; default STORE_SPANS_PER_SECOND). */
   readonly storeSpansPerSecond?: number;
   /** Default: node:http with keep-alive and a 5 s timeout. */
@@ -52,12 +52,6 @@ export interface TracerOptions {
   readonly batch?: Partial<Omit<BatchOptions, 'clock'>>;
   /** Reported as the OTLP scope version. */
   readonly version?: string;
-}
-
-interface ActiveSpan {
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId: string;
 }
 
 export interface TracerStats {
@@ -85,7 +79,6 @@ const CLOSE_DEADLINE_MS = 2_000;
 export class Tracer {
   #cfg: TracingConfig | undefined;
   #origin: SpanOrigin | null = null;
-  readonly #active = new WeakMap<StreamInfo, ActiveSpan>();
   /** The collectors of the config; the trace store's batcher is apart (it gets only its share). */
   readonly #exporters = new Map<string, SpanBatcher<FinishedSpan>>();
   #store: SpanBatcher<FinishedSpan> | null = null;
@@ -119,15 +112,13 @@ export class Tracer {
     const cfg = config.telemetry?.tracing;
     this.#cfg = cfg;
     this.#origin = new SpanOrigin(config.node, MESH_ID);
-    const wanted = new Map<string, SendBatch<FinishedSpan>>();
+    const wanted = new Map<string, [BatchFormat<FinishedSpan>, SendBatch]>();
     if (cfg !== undefined) {
       const version = this.#opts.version ?? '0';
       for (const e of cfg.exporters) {
-        wanted.set(`${e.protocol} ${e.url}`, e.protocol === 'zipkin'
-          ? (spans) => this.#post(e.url, 'application/json', encodeZipkin(spans))
-          : (spans) => this.#post(e.url, 'application/json', encodeOtlp(spans, version)));
+        wanted.set(`${e.protocol} ${e.url}`, [e.protocol === 'zipkin' ? ZIPKIN_FORMAT : otlpFormat(version), (body) => this.#post(e.url, 'application/json', body)]);
       }
-      this.#store ??= new SpanBatcher(CONTROL_PLANE, (spans) => this.#opts.sendToControlPlane(encodeControlPlane(spans)), this.#batch);
+      this.#store ??= new SpanBatcher(CONTROL_PLANE, CONTROL_PLANE_FORMAT, (body) => this.#opts.sendToControlPlane(body), this.#batch);
     } else if (this.#store !== null) {
       void this.#store.close();
       this.#store = null;
@@ -137,7 +128,7 @@ export class Tracer {
       this.#exporters.delete(key);
       void b.close();
     }
-    for (const [key, send] of wanted) if (!this.#exporters.has(key)) this.#exporters.set(key, new SpanBatcher(key, send, this.#batch));
+    for (const [key, [format, send]] of wanted) if (!this.#exporters.has(key)) this.#exporters.set(key, new SpanBatcher(key, format, send, this.#batch));
   }
 
   /** At the start of a request, before routing: the decision, the span, the rewritten trace headers. */
@@ -162,15 +153,15 @@ export class Tracer {
     const parentSpanId = continued ? ctx.spanId : '';
     const spanId = newSpanId();
     writeContext(headers, traceId, spanId, parentSpanId, ctx?.debug ?? false, ctx?.single ?? false);
-    this.#active.set(req.info, { traceId, spanId, parentSpanId });
+    req.info.span = { traceId, spanId, parentSpanId };
   }
 
   /** When the stream ends: close its span, if it has one, and queue it for every exporter. */
   end(record: StreamRecord): void {
     const info = record.info;
-    const span = this.#active.get(info);
-    if (span === undefined) return;
-    this.#active.delete(info);
+    const span = info.span;
+    if (span === null) return;
+    info.span = null;
     const cfg = this.#cfg;
     if (cfg === undefined) return;
     const s = this.#record(record, span, cfg, this.#origin!);
@@ -199,7 +190,7 @@ export class Tracer {
     return false;
   }
 
-  #record(r: StreamRecord, span: ActiveSpan, cfg: TracingConfig, origin: SpanOrigin): FinishedSpan {
+  #record(r: StreamRecord, span: OpenSpan, cfg: TracingConfig, origin: SpanOrigin): FinishedSpan {
     const { request: req, info } = r;
     const max = cfg.maxPathTagLength;
     const qs = req.path.indexOf('?');
