@@ -334,7 +334,7 @@ export function formatSection(run: RunInfo, summaries: readonly ChainSummary[], 
     for (const r of telemetryRows) {
       out.push(`| ${r.sampling} (${r.chain}) | ${fmt(r.baselineRps)} | ${fmt(r.rps)} | ${fmt(r.cost * 100, 1)} % | ≤ ${fmt(r.limit * 100)} % | ${r.pass ? 'PASS' : 'FAIL'} | ${fmt(r.addedP50Us / 1000, 2)} ms |`);
     }
-    out.push('', 'With telemetry: Istio metrics, the JSON access log (to /dev/null) and tracing at the given sampling, every span exported to a Zipkin sink and the control plane's trace store sent its share (at most 100 spans a second per sidecar, chosen by trace id; docs/observability.md). Judged as issue 3\'s table: the chains run in the same rounds, so the cost is 1 − the median of the per-round maximum-throughput ratios against weft-telemetry-off; the req/s columns are each chain\'s own median, for reference.', '');
+    out.push('', 'With telemetry: Istio metrics, the JSON access log (to /dev/null) and tracing at the given sampling, every span exported to a Zipkin sink and the control plane\'s trace store sent its share (at most 100 spans a second per sidecar, chosen by trace id; docs/observability.md). Judged as issue 3\'s table: the chains run in the same rounds, so the cost is 1 − the median of the per-round maximum-throughput ratios against weft-telemetry-off; the req/s columns are each chain\'s own median, for reference.', '');
     for (const r of telemetryRows) out.push(`- ${r.perRound}.`);
     out.push('');
   }
