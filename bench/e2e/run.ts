@@ -56,7 +56,7 @@ A full default run (5 rounds, all 7 chains) takes about 20 minutes.
 
   --rounds N            rounds of (fixed, max) per chain, interleaved            (default 5)
   --rate N              fixed rate, requests per second                          (default 1000)
-  --fixed-seconds S     duration of each fixed-rate phase                        (default 15)
+  --fixed-seconds S     duration of each fixed-rate phase; 0: no fixed-rate phase (default 15)
   --max-seconds S       duration of each maximum-throughput phase                (default 10)
   --connections N       closed-loop connections for the max phase and warm-up   (default 64)
   --warmup-seconds S    closed-loop warm-up of each chain before round 1         (default 5)
@@ -122,7 +122,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
   return {
     rounds: num(v.rounds, quick ? 1 : 5, 'rounds', 0, 50),
     rate: num(v.rate, 1000, 'rate', 1, 100_000),
-    fixedMs: num(v['fixed-seconds'], quick ? 3 : 15, 'fixed-seconds', 1, 600) * 1000,
+    fixedMs: num(v['fixed-seconds'], quick ? 3 : 15, 'fixed-seconds', 0, 600) * 1000,
     maxMs: num(v['max-seconds'], quick ? 3 : 10, 'max-seconds', 1, 600) * 1000,
     connections: num(v.connections, 64, 'connections', 1, 1000),
     warmupMs: num(v['warmup-seconds'], quick ? 1 : 5, 'warmup-seconds', 0, 600) * 1000,
@@ -136,6 +136,11 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
     boost: v['no-boost'] !== true,
     write: v['no-write'] !== true && !quick,
   };
+}
+
+/** A round's phases: fixed rate, then maximum throughput; `--fixed-seconds 0` leaves the fixed rate out (short max phases interleaved finely, for paired throughput under noise). */
+function phasesOf(o: Options): readonly Phase[] {
+  return o.fixedMs === 0 ? ['max'] : ['fixed', 'max'];
 }
 
 function progress(msg: string): void {
@@ -490,7 +495,7 @@ async function main(argv: readonly string[]): Promise<number> {
     for (let round = 1; round <= o.rounds; round++) {
       for (const chain of side.chains) {
         if (dead.has(chain.name)) continue;
-        for (const phase of ['fixed', 'max'] as const) {
+        for (const phase of phasesOf(o)) {
           const m = await measure(o, side, chain, phase, round);
           const failure = chain.failure() ?? (side.backendFailure());
           // A chain whose process ended mid-phase: the phase is kept as an error, the chain is not measured again.
@@ -538,7 +543,7 @@ async function main(argv: readonly string[]): Promise<number> {
   ];
   const parameters = [
     `Rounds: ${o.rounds}, interleaved (${o.chains.join(' → ')}; each chain: fixed rate, then maximum throughput), after a ${o.warmupMs / 1000} s closed-loop warm-up of each chain (${o.connections} connections). Every figure is the median over the rounds; "added" latency is the median of the per-round differences to the direct chain.`,
-    `Fixed rate: ${o.rate} req/s for ${o.fixedMs / 1000} s per round, open loop (bench/lib/loadgen.ts, raw keep-alive sockets, 8 connections opened ahead and up to 64), latency measured from each request's scheduled send time (no coordinated omission).`,
+    o.fixedMs === 0 ? 'Fixed rate: not run (--fixed-seconds 0): only maximum-throughput phases, interleaved chain by chain.' : `Fixed rate: ${o.rate} req/s for ${o.fixedMs / 1000} s per round, open loop (bench/lib/loadgen.ts, raw keep-alive sockets, 8 connections opened ahead and up to 64), latency measured from each request's scheduled send time (no coordinated omission).`,
     `Maximum throughput: closed loop, ${o.connections} connections, ${o.maxMs / 1000} s per round, with ${o.maxTool === 'wrk' ? '`wrk -t1` (Debian\'s package; bench/lib/loadgen.ts alone cannot saturate the direct chain)' : 'bench/lib/loadgen.ts'}.`,
     `Request: \`GET /\` with \`Host: backend:8080\` (the direct chain: the backend's address); answer 200 with a 38-byte body from bench/e2e/backend.ts (node:http), the same backend for all chains.`,
     `Pinning (taskset): backend and proxies on CPU ${SERVER_CPU}; load generator, Weft control plane and the bench script on CPU ${CLIENT_CPU}. CPU = utime + stime from /proc/<pid>/stat, both proxies together, read when the load starts and ends, per response received. RSS = peak VmRSS (sampled every 250 ms) during the fixed-rate phase.`,

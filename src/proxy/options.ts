@@ -1,9 +1,9 @@
 /** ProxyOptions: the sidecar's bootstrap (what it knows before the control plane tells it anything), and the handle of a running sidecar. */
 import type { Logger } from '../lib/log.ts';
 
-/** Where access-log lines go: anything with write(text) (a stream, a pino destination). */
+/** Where access-log lines go, as UTF-8 bytes in batches of whole lines: a stream, or a pino destination in buffer mode. */
 export interface LineSink {
-  write(text: string): unknown;
+  write(chunk: Uint8Array): unknown;
 }
 
 export interface ProxyOptions {

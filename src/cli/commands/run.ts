@@ -118,5 +118,7 @@ export function accessLogStream(dest: string): LineSink | null | undefined {
   // Synchronous appends, one per event-loop turn (the access log batches its lines): an fs write
   // stream would hand every batch to libuv's thread pool, which costs a thread hop per batch and
   // the pool threads' memory.
-  return pino.destination({ dest, append: true, sync: true });
+  // contentMode 'buffer': SonicBoom takes the access log's byte batches as they are (its type
+  // declares write(string) only; the buffer mode is in its README and index.js).
+  return pino.destination({ dest, append: true, sync: true, contentMode: 'buffer' }) as unknown as LineSink;
 }
