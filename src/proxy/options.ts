@@ -1,9 +1,14 @@
 /** ProxyOptions: the sidecar's bootstrap (what it knows before the control plane tells it anything), and the handle of a running sidecar. */
 import type { Logger } from '../lib/log.ts';
 
-/** Where access-log lines go, as UTF-8 bytes in batches of whole lines: a stream, or a pino destination in buffer mode. */
+/** Where access-log lines go, as UTF-8 bytes in batches of whole lines: a stream, or a synchronous file writer. */
 export interface LineSink {
   write(chunk: Uint8Array): unknown;
+  /**
+   * True when write() is done with the bytes once it returns (a synchronous file writer): the
+   * access log then reuses its buffer instead of handing it over and allocating another.
+   */
+  readonly writesSynchronously?: boolean;
 }
 
 export interface ProxyOptions {

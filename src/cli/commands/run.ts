@@ -1,6 +1,6 @@
 // `weft run … -- CMD ARGS…`: flags to RunOptions, the real sidecar plugged in, and the runner's failures turned into CLI errors.
 import { parseTrustDomain } from './control-plane.ts';
-import { pino } from 'pino';
+import { openSync, writeSync } from 'node:fs';
 import type { LineSink } from '../../proxy/options.ts';
 import { Option, type Command } from 'commander';
 import { IdentityError } from '../../runner/identity.ts';
@@ -110,15 +110,29 @@ Examples:
     }));
 }
 
+/**
+ * Appends the access log's batches to a file with one synchronous write each (the access log
+ * writes 16 KiB or 100 ms at a time, so this is rare): written by hand rather than through a
+ * logging library's stream so that the bytes are the caller's again when write() returns and its
+ * buffer can be reused (LineSink.writesSynchronously). The descriptor lives as long as the process.
+ */
+class FileLineSink implements LineSink {
+  readonly writesSynchronously = true;
+  readonly #fd: number;
+
+  constructor(path: string) {
+    this.#fd = openSync(path, 'a');
+  }
+
+  write(chunk: Uint8Array): void {
+    for (let off = 0; off < chunk.length;) off += writeSync(this.#fd, chunk, off);
+  }
+}
+
 /** `-` keeps the sidecar's default (stdout); `stderr`, `off`, or a file to append to. */
 export function accessLogStream(dest: string): LineSink | null | undefined {
   if (dest === '-' || dest === 'stdout') return undefined;
   if (dest === 'stderr') return process.stderr;
   if (dest === 'off' || dest === 'none') return null;
-  // Synchronous appends, one per event-loop turn (the access log batches its lines): an fs write
-  // stream would hand every batch to libuv's thread pool, which costs a thread hop per batch and
-  // the pool threads' memory.
-  // contentMode 'buffer': SonicBoom takes the access log's byte batches as they are (its type
-  // declares write(string) only; the buffer mode is in its README and index.js).
-  return pino.destination({ dest, append: true, sync: true, contentMode: 'buffer' }) as unknown as LineSink;
+  return new FileLineSink(dest);
 }

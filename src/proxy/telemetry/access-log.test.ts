@@ -135,3 +135,18 @@ test('validateProxyConfig NACKs an access-log config the sidecar cannot run', ()
   assert.match(problems[0]!, /^telemetry\.accessLog\.textFormat: at offset 0: unknown command operator %WHAT%/);
   assert.match(validateProxyConfig({ ...base, telemetry: { accessLog: { enabled: true, format: 'text', textFormat: 42 } } }).join('\n'), /textFormat: not a string/);
 });
+
+test('batches: nothing written before 16 KiB or 100 ms; a synchronous sink gets every line intact while the buffer is reused', async () => {
+  const chunks: string[] = [];
+  const log = new AccessLog({ writesSynchronously: true, write: (c: Uint8Array) => { chunks.push(Buffer.from(c).toString('utf8')); } });
+  log.record(fullRecord());
+  assert.deepEqual(chunks, [], 'one line waits');
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(chunks.length, 1, 'written after the flush interval');
+  for (let i = 0; i < 200; i++) log.record(fullRecord());
+  assert.ok(chunks.length >= 3, `a 16 KiB batch goes at once (${chunks.length} writes)`);
+  log.flush();
+  const lines = chunks.join('').trim().split('\n');
+  assert.equal(lines.length, 201);
+  for (const l of lines) assert.equal((JSON.parse(l) as { user_agent: string }).user_agent, 'evil "agent"\\\n');
+});

@@ -23,9 +23,9 @@ const DEFAULT_TEXT = compileFormat(ENVOY_DEFAULT_TEXT_FORMAT);
  * Lines are written when this much is buffered, or FLUSH_MS after the first of them (Envoy's
  * file access log buffers likewise, 64 KiB or its flush interval). Each line is written into a
  * byte buffer as it is made: collecting the lines as strings and joining them (or appending them
- * to one string, a deep rope) made the write flatten and convert every batch again, and with a
- * write every event-loop turn the access log was most of what "telemetry on at 1 %" cost in
- * paired bench runs (bench/RESULTS.md). A draining sidecar flushes what is left.
+ * to one string, a deep rope) made the write flatten and convert every batch again. In paired
+ * runs of chains that differ only in config, the access log was most of what "telemetry on at
+ * 1 %" cost (bench/RESULTS.md, issue 5). A draining sidecar flushes what is left.
  */
 const FLUSH_BYTES = 16 * 1024;
 const FLUSH_MS = 100;
@@ -95,10 +95,12 @@ export class AccessLog {
       this.#timer = null;
     }
     if (this.#len === 0) return;
-    // The sink may hold the bytes (a stream's queue): they are its now, and a new buffer takes the next lines.
     const chunk = this.#buf.subarray(0, this.#len);
-    this.#buf = Buffer.allocUnsafeSlow(BUFFER_BYTES);
     this.#len = 0;
+    // A stream may hold the bytes in its queue: they are its now, and a new buffer takes the next
+    // lines. A synchronous writer is done with them, so the buffer serves again (a new one per
+    // batch is external memory, which V8 counts towards its next full collection).
+    if (this.#out.writesSynchronously !== true) this.#buf = Buffer.allocUnsafeSlow(BUFFER_BYTES);
     this.#out.write(chunk);
   };
 
