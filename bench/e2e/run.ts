@@ -72,7 +72,13 @@ A full default run (5 rounds, all 7 chains) takes about 20 minutes.
   --no-boost            do not raise the benchmark processes' CPU priority
   --no-write            print the results section but leave bench/RESULTS.md alone
   --quick               1 round of 3 s phases, 1 s warm-up, no write (a smoke run)
-  --help                this text`;
+  --help                this text
+
+Diagnosis (environment):
+  WEFT_BENCH_LOG_DIR=DIR          every Weft process logs at debug level to DIR/<chain>-<role>.log
+                                  (sidecars' stdout to .out)
+  WEFT_BENCH_SIDECAR_FLAGS="..."  extra node flags for the sidecars (e.g. --trace-gc)
+A phase with errors prints wrk's breakdown and the sidecars' own non-200 counts by code and flags.`;
 
 interface Options {
   readonly rounds: number;
