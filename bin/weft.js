@@ -15,9 +15,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // A sidecar's garbage is short-lived (one request's strings and buffers). Its young generation
 // is sized for that: at V8's 1 MB start a busy sidecar scavenged every few milliseconds, each
 // scavenge paying for the roots of every open connection, and spent a third of its CPU there; 4 MB
-// semi-spaces cut the CPU per request by about a third for ~5 MB more RSS, and 8 or 16 MB gained
-// nothing measurable on top (bench/RESULTS.md, 2026-11-26 11:xx). One V8 worker thread is plenty
-// for a process that mostly waits on sockets.
+// semi-spaces cut the CPU per request by about a third at about the same RSS under load, and 8
+// or 16 MB gained nothing measurable on top (bench/RESULTS.md, "young generation of the sidecars").
+// One V8 worker thread is plenty for a process that mostly waits on sockets.
 // V8 reads the flag only at start, so commands that host a sidecar re-exec themselves with it
 // (execve keeps the pid, so signals and process groups are unaffected).
 const SIDECAR_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1'];
