@@ -1,4 +1,4 @@
-// Tests of the span batcher on virtual time: batches by size and by time, one in flight, a bounded queue that drops and counts, failures counted, close flushes, groups never mixed, bodies intact across buffer growth and reuse.
+// Tests of the span batcher on virtual time: batches by size and by time, one in flight, a bounded queue that drops and counts, failures counted, close flushes, groups never mixed, bodies intact across buffer growth.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../lib/virtual-clock.ts';
@@ -80,7 +80,7 @@ test('close() sends what is queued at once and then refuses new spans', async ()
   assert.equal(clock.nextDelay(), null, 'no timer left');
 });
 
-test('spans of different groups never share a body; a body survives its buffer growing and later reuse', async () => {
+test('spans of different groups never share a body; a body survives its buffer growing', async () => {
   const clock = new VirtualClock(0);
   const bodies: string[] = [];
   const fmt: BatchFormat<{ g: string; text: string }> = { group: (s) => s.g, open: (s) => `{"g":"${s.g}","items":[`, separator: ',', item: (s) => JSON.stringify(s.text), close: ']}' };

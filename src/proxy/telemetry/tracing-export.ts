@@ -12,7 +12,8 @@
  * milliseconds, long enough for V8 to copy it out of the young generation and promote it, so
  * holding ~30 small objects per span made the sidecar's garbage collection the largest cost of
  * tracing (CPU profiles in bench/RESULTS.md). Encoded, a span is a few hundred bytes outside the
- * JavaScript heap, and the body needs no flattening or conversion when it is sent.
+ * JavaScript heap, and the body needs no flattening or conversion when it is sent. (One buffer
+ * per batch of up to 512 spans, sized like the last one.)
  */
 import type { Clock, Timer } from '../../lib/clock.ts';
 
@@ -71,8 +72,6 @@ export class SpanBatcher<S> {
   #open: Batch | null = null;
   #sealed: Batch[] = [];
   #queued = 0;
-  /** A sent batch's buffer, kept for the next batch. */
-  #spare: Buffer | null = null;
   /** A new batch's buffer starts as large as the last one grew (no regrowth at a steady rate). */
   #bufferSize = FIRST_BUFFER;
   #timer: Timer | null = null;
@@ -104,8 +103,9 @@ export class SpanBatcher<S> {
       b = null;
     }
     if (b === null) {
-      b = { buf: this.#spare ?? Buffer.allocUnsafeSlow(this.#bufferSize), len: 0, count: 0, group };
-      this.#spare = null;
+      // A body's buffer is never reused: an HTTP client may still hold it in a socket's write
+      // queue after the collector has answered (one that answers before reading it all).
+      b = { buf: Buffer.allocUnsafeSlow(this.#bufferSize), len: 0, count: 0, group };
       this.#open = b;
       write(b, f.open(span));
     } else {
@@ -159,9 +159,6 @@ export class SpanBatcher<S> {
     try {
       await this.#send(b.buf.subarray(0, b.len), b.count);
       this.stats.exported += b.count;
-      // Answered, so the body was read in full: its memory can serve the next batch. (Not after
-      // a failure: a write on a socket being torn down may still hold it.)
-      this.#spare = b.buf;
     } catch {
       this.stats.failed += b.count;
     }

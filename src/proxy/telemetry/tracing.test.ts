@@ -23,7 +23,7 @@ function setup(tracing: Partial<TracingConfig> | undefined, random: () => number
   const clock = new VirtualClock(0);
   const tracer = new Tracer({
     // The control plane's schema checks the same body in test/proxy/span-wire.test.ts.
-    // Bodies are copied out at once: the batcher reuses a sent body's memory.
+    // Bodies are copied out at once, as a collector would read them.
     sendToControlPlane: (json) => { spans.push(...(JSON.parse(json.toString('utf8')) as SpanBatch).spans); return Promise.resolve(); },
     storeSpansPerSecond,
     post: (url, _type, body) => { posts.push({ url, body: body.toString('utf8') }); return Promise.resolve(); },
