@@ -1,10 +1,10 @@
-// Service graph and access logs end to end: known traffic from client v1 to order-service v1 (every fifth request answered 500) and to user-service v2 → `weft graph -o json` has both edges with the rates (±20 %) and error rates (0.2 ± 0.05, and 0) sent, over mTLS, with p50 ≤ p95 ≤ p99; the table and DOT views show them; the access-log lines of both sidecars for one request carry Envoy's fields with matching values; an IstioOperator switches the log to a text format string.
+// Service graph and access logs end to end: known traffic from client v1 to order-service v1 (every fifth request answered 500) and to user-service v2 → `weft graph -o json` has both edges with the rates (±20 %) and error rates (0.2 ± 0.05, and 0) sent, over mTLS, with p50 ≤ p95 ≤ p99; the table and DOT views show them; plaintext calls between sidecars are counted once, by the caller; the access-log lines of both sidecars for one request carry Envoy's fields with matching values; an IstioOperator switches the log to a text format string.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { GraphEdge, ServiceGraph } from '../../src/controlplane/telemetry/graph-types.ts';
 import { E2E_APPS, Mesh, NODE, sleep, waitUntil, type Workload } from './harness/mesh.ts';
-import { IDLE_APP_ARGS, applyYaml, keepAliveAgent, proxyConfig, send, summary, waitForConfig, type Reply } from './harness/traffic.ts';
+import { IDLE_APP_ARGS, applyYaml, assertEnforced, keepAliveAgent, proxyConfig, send, summary, waitForConfig, type Reply } from './harness/traffic.ts';
 
 /** The control plane's window (`--graph-window`); sidecars then report every second. */
 const WINDOW_S = 20;
@@ -131,6 +131,54 @@ test('known traffic → weft graph: edges, rates, error rates, latency percentil
   assert.match(dot.stdout, /^digraph weft \{/);
   assert.ok(dot.stdout.includes(`"${CLIENT}" -> "${ORDER_V1}" [label=`), dot.stdout);
   assert.ok(dot.stdout.includes(`"${CLIENT}" -> "${USER_V2}" [label=`), dot.stdout);
+});
+
+test('a plaintext call between sidecars (PeerAuthentication DISABLE) is one edge from its caller; a caller without a sidecar is the unknown source', { timeout: 90_000 }, async () => {
+  const disable = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: user-plaintext
+  namespace: default
+spec:
+  selector:
+    matchLabels:
+      app: user-service
+  mtls:
+    mode: DISABLE
+`;
+  assertEnforced(await applyYaml(mesh, disable), 'PeerAuthentication DISABLE');
+  await waitForConfig(client, 'user-service\'s endpoint taking plaintext', (c) => {
+    const eps = c.clusters.find((cl) => cl.name === `outbound|8080||${USER_FQDN}`)?.endpoints ?? [];
+    return eps.length === 1 && eps[0]!.mtls === false;
+  });
+  await waitForConfig(user, 'inbound mode DISABLE', (c) => c.inbound.mtls?.mode === 'DISABLE');
+  const plain = 30;
+  for (let i = 0; i < plain; i++) {
+    const r = await send(client.ports.outbound, `http://user-service:8080/plain/${i}`, { agent, timeoutMs: 10_000 });
+    assert.equal(r.status, 200, summary(r));
+  }
+  // A caller outside the mesh, straight to user-service's inbound port: only the callee can report it.
+  const outside = 5;
+  for (let i = 0; i < outside; i++) {
+    const r = await send(user.ports.inbound, `http://user-service:8080/outside/${i}`, { timeoutMs: 10_000 });
+    assert.equal(r.status, 200, summary(r));
+  }
+  await sleep(2_500);
+  const g = await graph();
+  const toUser = edge(g, CLIENT, USER_V2);
+  assert.ok(toUser.mtlsPercent < 100, `the plaintext calls are in the caller's edge: mtlsPercent ${toUser.mtlsPercent}`);
+  assert.equal(toUser.mtls, false);
+  const fromUnknown = g.edges.filter((e) => e.source === 'unknown');
+  assert.equal(fromUnknown.length, 1, `one edge from unknown (the caller without a sidecar), not the plaintext calls again: ${JSON.stringify(fromUnknown)}`);
+  assert.equal(fromUnknown[0]!.target, USER_V2);
+  // The requests within the window, not the plaintext calls counted a second time.
+  assert.ok(fromUnknown[0]!.requestRate * g.coveredMs / 1000 <= outside + 0.5, `unknown → user-service: ${fromUnknown[0]!.requestRate} req/s over ${g.coveredMs} ms`);
+
+  // Back to mTLS for the tests that follow.
+  const del = await mesh.weft(['delete', '-f', '-'], undefined, disable);
+  assert.equal(del.code, 0, `weft delete: ${del.stderr}`);
+  await waitForConfig(user, 'inbound mode back from DISABLE', (c) => c.inbound.mtls?.mode !== 'DISABLE');
+  await waitForConfig(client, 'user-service\'s endpoint back on mTLS', (c) => (c.clusters.find((cl) => cl.name === `outbound|8080||${USER_FQDN}`)?.endpoints ?? []).every((e) => e.mtls !== false));
 });
 
 /** The JSON access-log lines a workload's sidecar wrote to its stderr. */

@@ -55,6 +55,11 @@ export interface StreamInfo {
   responseDetails: string;
   /** The peer's SPIFFE id on the inbound side (verified from its certificate). */
   peerIdentity: string;
+  /**
+   * Inbound: the caller's sidecar sent its metadata (metadata-exchange.ts), trusted or not, so it
+   * reports this request to the service graph itself (issue 5; a plaintext call has no identity).
+   */
+  callerReports: boolean;
   /** Set when the response head is known. */
   responseCode: number;
   /** Monotonic time the first response byte was ready (for upstream service time). */
@@ -96,6 +101,7 @@ export function newStreamInfo(direction: 'outbound' | 'inbound', remote: string)
     responseFlags: '',
     responseDetails: '',
     peerIdentity: '',
+    callerReports: false,
     responseCode: 0,
     upstreamStartMono: 0,
     upstreamEndMono: 0,

@@ -14,8 +14,9 @@ const NODE = { workload: 'order-service-v1-k3x9', namespace: 'default', service:
 const V2: Endpoint = { address: '127.0.0.1', port: 15006, identity: 'spiffe://cluster.local/ns/default/sa/user-service', workload: 'user-service-v2-aaaa', labels: { app: 'user-service', version: 'v2' } };
 const CLUSTER = 'outbound|8080|v2|user-service.default.svc.cluster.local';
 
-function rec(direction: 'outbound' | 'inbound', code: number, o: { ep?: Endpoint | null; cluster?: string; peer?: string; authority?: string } = {}): StreamRecord {
+function rec(direction: 'outbound' | 'inbound', code: number, o: { ep?: Endpoint | null; cluster?: string; peer?: string; authority?: string; callerReports?: boolean } = {}): StreamRecord {
   const info = newStreamInfo(direction, '127.0.0.1');
+  info.callerReports = o.callerReports ?? false;
   info.responseCode = code;
   info.upstreamEndpoint = o.ep ?? null;
   info.upstreamCluster = o.cluster ?? '';
@@ -58,6 +59,8 @@ test('outbound requests fold into one edge per destination workload, with errors
 test('inbound: peers with a sidecar are left to their own report; a caller without one is the unknown source', () => {
   const agg = new EdgeAggregator(NODE);
   agg.record(rec('inbound', 200, { peer: 'spiffe://cluster.local/ns/default/sa/api-gateway' }), 1);
+  // A sidecar calling over plaintext (PeerAuthentication DISABLE): no identity, but it sent its metadata and reports the call.
+  agg.record(rec('inbound', 200, { callerReports: true }), 1);
   agg.record(rec('inbound', 200), 1);
   agg.record(rec('inbound', 502), 1);
   const { edges } = agg.take();

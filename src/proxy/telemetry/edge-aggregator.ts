@@ -1,8 +1,9 @@
 /**
  * EdgeAggregator: what this sidecar saw as the source of requests (Istio's reporter=source),
  * folded per edge (destination service × destination workload × mTLS) until the next report
- * takes it. Requests that come in from outside the mesh (no peer certificate) are folded as edges
- * from the "unknown" source to this workload, since no sidecar will report them.
+ * takes it. Requests that come in from outside the mesh (no peer certificate, no sidecar's
+ * metadata) are folded as edges from the "unknown" source to this workload, since no sidecar will
+ * report them.
  *
  * Runs once per request at stream end: a string key, one map lookup, a few additions. Memory is
  * bounded by maxEdges per report interval; edges beyond it are counted, not kept.
@@ -62,8 +63,9 @@ export class EdgeAggregator {
     const code = info.responseCode;
     const failed = code >= 500 || code === 0;
     if (info.direction === 'inbound') {
-      // A peer with a sidecar reports this request itself, as its source.
-      if (info.peerIdentity !== '') return;
+      // A peer with a sidecar reports this request itself, as its source: one with a verified
+      // certificate, or one that sent its metadata over plaintext (PeerAuthentication DISABLE).
+      if (info.peerIdentity !== '' || info.callerReports) return;
       this.#add(`\u0000unknown\u0000${this.#selfService}`, '', null, this.#selfService, this.#self, false, failed, durationMs);
       return;
     }

@@ -68,8 +68,15 @@ test('inbound: a claim over plaintext or from another identity is stripped, igno
     const res = await inboundExchange(user, new PeerMetadataCache())(answer([PEER_METADATA_HEADER, 'app-made'], (r) => { appSaw = [...r.headers]; }))(req);
     assert.deepEqual(appSaw, []);
     assert.equal(req.info.peerMetadata, null);
+    assert.equal(req.info.callerReports, true, 'the caller has a sidecar, which reports the request to the graph');
     assert.equal(getHeader(res.headers, PEER_METADATA_HEADER), undefined, 'nothing about this workload leaks, and the app cannot forge it');
   }
+});
+
+test('inbound: a request without a sidecar\'s metadata is the callee\'s to report (callerReports false)', async () => {
+  const req = request('inbound', ['x-other', '1']);
+  await inboundExchange(user, new PeerMetadataCache())(answer([]))(req);
+  assert.equal(req.info.callerReports, false);
 });
 
 test('memoLayer wraps each pipeline once and rewraps when the pipeline changes', () => {

@@ -45,12 +45,16 @@ export function outboundExchange(local: PeerMetadata, cache: PeerMetadataCache, 
 /**
  * Inbound: the caller's metadata is always removed from the request; it is believed only over
  * mTLS from a peer whose certificate carries the principal it claims. Only such a peer gets this
- * workload's metadata back (and an app's own header of that name never leaves).
+ * workload's metadata back (and an app's own header of that name never leaves). Its presence
+ * alone says that the caller has a sidecar (StreamInfo.callerReports).
  */
 export function inboundExchange(local: PeerMetadata, cache: PeerMetadataCache): Layer {
   return (inner: Service): Service => (req: HttpRequest): Promise<HttpResponse> => {
     const v = takeHeader(req.headers, PEER_METADATA_HEADER);
     const info = req.info;
+    // Every outbound sidecar sends its metadata, and reports its requests to the service graph:
+    // over plaintext the claim is not believed, but the request is still not the callee's to report.
+    info.callerReports = v !== undefined;
     if (v !== undefined && info.peerIdentity !== '') {
       const m = cache.get(v);
       if (m !== null && m.principal === info.peerIdentity) info.peerMetadata = m;
