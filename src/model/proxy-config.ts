@@ -57,7 +57,14 @@ export interface TraceExporter {
   readonly protocol: (typeof TRACE_EXPORT_PROTOCOLS)[number];
   /** The full URL spans are POSTed to ("http://otel-collector:4318/v1/traces", "http://zipkin:9411/api/v2/spans"). */
   readonly url: string;
+  /** Headers sent with every batch (Istio's opentelemetry.http.headers), in order. */
+  readonly headers?: readonly ExportHeader[];
+  /** How long a POST may take before it counts as failed (Istio's opentelemetry.http.timeout); absent: 5 s. */
+  readonly timeoutMs?: number;
 }
+
+/** A header of a collector's requests: a literal value, or the value of an environment variable of the sidecar (unset: not sent). */
+export type ExportHeader = { readonly name: string; readonly value: string } | { readonly name: string; readonly envName: string };
 
 export type CustomTag =
   | { readonly tag: string; readonly kind: 'literal'; readonly value: string }

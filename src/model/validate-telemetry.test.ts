@@ -28,4 +28,12 @@ test('bad values are named by path', () => {
     'telemetry.tracing.customTags[1].header: not a lower-case header name: X User',
   ]);
   assert.deepEqual(problems({ metrics: { enabled: 'yes' } }), ['telemetry.metrics: needs enabled (boolean)']);
+  const exporter = (e: Record<string, unknown>): unknown => ({ tracing: { samplingPercent: 1, exporters: [{ protocol: 'otlp-http', url: 'http://o:4318/v1/traces', ...e }], customTags: [], maxPathTagLength: 256 } });
+  assert.deepEqual(problems(exporter({ timeoutMs: 0, headers: [{ name: 'x a', value: '1' }, { name: 'b' }, { name: 'c', value: 'x\ny' }] })), [
+    'telemetry.tracing.exporters[0].timeoutMs: not a positive number of milliseconds: 0',
+    'telemetry.tracing.exporters[0].headers[0].name: not a header name',
+    'telemetry.tracing.exporters[0].headers[1]: needs exactly one of value, envName (a string)',
+    'telemetry.tracing.exporters[0].headers[2].value: carries a line break or NUL',
+  ]);
+  assert.deepEqual(problems(exporter({ timeoutMs: 2500, headers: [{ name: 'X-Token', value: 'abc' }, { name: 'x-env', envName: 'T' }] })), []);
 });

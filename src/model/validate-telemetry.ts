@@ -25,6 +25,17 @@ export function checkTelemetry(value: unknown, bad: Bad): void {
         let url: URL | null = null;
         try { url = typeof e.url === 'string' ? new URL(e.url) : null; } catch { url = null; }
         if (url === null || url.protocol !== 'http:') bad(`${q}.url`, `not an http:// URL: ${String(e.url)}`);
+        if (e.timeoutMs !== undefined && (typeof e.timeoutMs !== 'number' || !(e.timeoutMs > 0) || !Number.isFinite(e.timeoutMs))) bad(`${q}.timeoutMs`, `not a positive number of milliseconds: ${String(e.timeoutMs)}`);
+        if (e.headers !== undefined) {
+          if (!Array.isArray(e.headers)) return bad(`${q}.headers`, 'not a list');
+          e.headers.forEach((h: unknown, j) => {
+            const r = `${q}.headers[${j}]`;
+            if (!isObject(h) || typeof h.name !== 'string' || !FIELD_NAME.test(h.name.toLowerCase())) return bad(`${r}.name`, 'not a header name');
+            const sources = [h.value, h.envName].filter((v) => v !== undefined);
+            if (sources.length !== 1 || typeof sources[0] !== 'string') bad(r, 'needs exactly one of value, envName (a string)');
+            else if (typeof h.value === 'string' && /[\r\n\0]/.test(h.value)) bad(`${r}.value`, 'carries a line break or NUL');
+          });
+        }
       });
     }
     if (!Array.isArray(t.customTags)) bad(`${p}.tracing.customTags`, 'not a list');

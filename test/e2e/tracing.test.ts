@@ -42,6 +42,10 @@ spec:
         port: ${otlp.port}
         http:
           path: /v1/traces
+          timeout: 3s
+          headers:
+          - name: x-collector-token
+            value: e2e-token
     - name: zipkin
       zipkin:
         service: 127.0.0.1
@@ -177,6 +181,8 @@ test('exported to an OTLP/HTTP and a Zipkin receiver, batched, in the published 
   const held = (JSON.parse(cp.stdout) as { spans: ReceivedSpan[] }).spans;
   assert.deepEqual(held.map(key).sort(), o.map(key).sort(), 'the control plane holds the same spans');
   assert.ok(otlp.posts < 6 * SPANS_PER_REQUEST, `spans are batched (${otlp.posts} POSTs)`);
+  assert.ok(otlp.headers.length > 0 && otlp.headers.every((h) => h['x-collector-token'] === 'e2e-token'), `every OTLP POST carries the provider's http.headers: ${JSON.stringify(otlp.headers.map((h) => h['x-collector-token']))}`);
+  assert.ok(zipkin.headers.every((h) => h['x-collector-token'] === undefined), 'the Zipkin provider has no such header');
 });
 
 test('sampling at 0 %: no spans; an incoming sampled traceparent is honoured all the way down', async () => {

@@ -67,6 +67,16 @@ test('Telemetry: providers resolve to exporters; sampling, reporting and tags me
   assert.equal(build({ istioOperators: [mesh], telemetries: [telemetry('x', 'default', { tracing: [{ providers: [{ name: 'file' }] }] })] })?.tracing, undefined);
 });
 
+test('an opentelemetry provider\'s http.headers and http.timeout go with its exporter', () => {
+  const mesh: MeshConfigSpec = {
+    extensionProviders: [{ name: 'otel', opentelemetry: { service: 'otel', port: 4318, http: { timeout: '2.5s', headers: [{ name: 'X-Token', value: 'abc' }, { name: 'x-from-env', envName: 'OTEL_TOKEN' }] } } }],
+    defaultProviders: { tracing: ['otel'] },
+  };
+  assert.deepEqual(build({ istioOperators: [operator(mesh)] })?.tracing?.exporters, [
+    { protocol: 'otlp-http', url: 'http://otel:4318/v1/traces', headers: [{ name: 'X-Token', value: 'abc' }, { name: 'x-from-env', envName: 'OTEL_TOKEN' }], timeoutMs: 2500 },
+  ]);
+});
+
 test('access log: meshConfig encoding and file, Telemetry disabled and providers; metrics: an ALL_METRICS override', () => {
   assert.deepEqual(build({ istioOperators: [operator({ accessLogFile: '/dev/stdout', accessLogEncoding: 'TEXT', accessLogFormat: '%START_TIME%\n' })] })?.accessLog, { enabled: true, format: 'text', textFormat: '%START_TIME%\n' });
   assert.deepEqual(build({ istioOperators: [operator({ accessLogFile: '' })] })?.accessLog, { enabled: false, format: 'json' });

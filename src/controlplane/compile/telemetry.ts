@@ -2,7 +2,8 @@
 import type { CustomTag as IstioCustomTag, ExtensionProvider, MeshConfigSpec } from '../../api/kinds/istio-operator/types.ts';
 import type { ProviderRef, TelemetrySpec } from '../../api/kinds/telemetry/types.ts';
 import type { IstioOperator, Telemetry } from '../../api/resource.ts';
-import type { AccessLogConfig, CustomTag, NodeInfo, TelemetryConfig, TraceExporter, TracingConfig } from '../../model/proxy-config.ts';
+import { parseDuration } from '../../lib/duration.ts';
+import type { AccessLogConfig, CustomTag, ExportHeader, NodeInfo, TelemetryConfig, TraceExporter, TracingConfig } from '../../model/proxy-config.ts';
 import { compareStrings, selects } from './labels.ts';
 
 /** Istio's default sampling when tracing is on and nothing sets a percentage (values.pilot.traceSampling). */
@@ -66,7 +67,17 @@ function providerNamed(mesh: MeshConfigSpec, name: string): ExtensionProvider | 
 /** Where a zipkin / opentelemetry provider's spans are POSTed; undefined for other kinds. */
 export function exporterOf(p: ExtensionProvider): TraceExporter | undefined {
   if (p.zipkin !== undefined) return { protocol: 'zipkin', url: `http://${p.zipkin.service}:${p.zipkin.port}${p.zipkin.path ?? '/api/v2/spans'}` };
-  if (p.opentelemetry !== undefined) return { protocol: 'otlp-http', url: `http://${p.opentelemetry.service}:${p.opentelemetry.port}${p.opentelemetry.http?.path ?? '/v1/traces'}` };
+  if (p.opentelemetry !== undefined) {
+    const http = p.opentelemetry.http;
+    const timeoutMs = http?.timeout === undefined ? null : parseDuration(http.timeout);
+    const headers = (http?.headers ?? []).map((h): ExportHeader => (h.envName !== undefined ? { name: h.name, envName: h.envName } : { name: h.name, value: h.value ?? '' }));
+    return {
+      protocol: 'otlp-http',
+      url: `http://${p.opentelemetry.service}:${p.opentelemetry.port}${http?.path ?? '/v1/traces'}`,
+      ...(headers.length === 0 ? {} : { headers }),
+      ...(timeoutMs === null || timeoutMs <= 0 ? {} : { timeoutMs }),
+    };
+  }
   return undefined;
 }
 

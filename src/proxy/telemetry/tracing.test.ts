@@ -6,7 +6,10 @@ import type { ProxyConfig, TracingConfig } from '../../model/proxy-config.ts';
 import type { SpanBatch, SpanRecord } from '../../model/trace.ts';
 import { newStreamInfo, getHeader, type HttpRequest } from '../http/message.ts';
 import { request, runFor, seededRandom } from '../filters/test-fixtures.ts';
-import { Tracer } from './tracing.ts';
+import { postOptions, Tracer } from './tracing.ts';
+import * as http from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
@@ -208,3 +211,51 @@ test('the trace store gets every span while under its budget, then a share chose
   assert.ok(a.tracer.stats().storeShare < 0.2);
   assert.ok(a.tracer.stats().notStored > 2500);
 });
+
+test('the HTTP export sends the provider\'s headers (envName from this sidecar\'s environment, unset: left out) and gives up after its timeout', async () => {
+  const seen: IncomingHttpHeaders[] = [];
+  let hang = false;
+  const server = http.createServer((req, res) => {
+    seen.push(req.headers);
+    req.resume();
+    req.on('end', () => { if (!hang) res.writeHead(202).end(); });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+  const tracer = new Tracer({ sendToControlPlane: () => Promise.resolve(), batch: { flushMs: 5 }, env: { OTEL_TOKEN: 'from-env' } });
+  try {
+    tracer.update(config({ exporters: [{ protocol: 'otlp-http', url, timeoutMs: 300, headers: [{ name: 'X-Token', value: 'abc' }, { name: 'x-env', envName: 'OTEL_TOKEN' }, { name: 'x-unset', envName: 'NOT_SET_ANYWHERE' }] }] }));
+    pass(tracer, request({}));
+    await waitFor(() => tracer.stats().exporters.find((e) => e.target.includes(url))?.exported === 1, 'the first batch exported');
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!['x-token'], 'abc');
+    assert.equal(seen[0]!['x-env'], 'from-env');
+    assert.equal(seen[0]!['x-unset'], undefined);
+    assert.match(seen[0]!['content-type'] ?? '', /^application\/json/);
+    assert.ok(tracer.stats().exporters.every((e) => !e.target.includes('abc') && !e.target.includes('from-env')), 'header values (credentials) are not shown in stats');
+    // A collector that never answers: the POST fails after the 300 ms timeout, not Weft's 5 s default.
+    hang = true;
+    const started = performance.now();
+    pass(tracer, request({}));
+    await waitFor(() => (tracer.stats().exporters.find((e) => e.target.includes(url))?.failed ?? 0) >= 1, 'the second batch failed');
+    const took = performance.now() - started;
+    assert.ok(took >= 250 && took < 3_000, `failed after ${took.toFixed(0)} ms`);
+  } finally {
+    await tracer.close(100);
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test('postOptions: literal and environment headers in order, lower-case names; the default timeout when none is set', () => {
+  assert.deepEqual(postOptions({ protocol: 'zipkin', url: 'http://z:9411/api/v2/spans' }, {}), { headers: [], timeoutMs: 5_000 });
+  assert.deepEqual(postOptions({ protocol: 'otlp-http', url: 'http://o:4318/v1/traces', timeoutMs: 1500, headers: [{ name: 'A', value: '1' }, { name: 'b', envName: 'B' }] }, { B: '2' }), { headers: [['a', '1'], ['b', '2']], timeoutMs: 1500 });
+});
+
+async function waitFor(ok: () => boolean, what: string): Promise<void> {
+  const until = performance.now() + 5_000;
+  while (!ok()) {
+    if (performance.now() > until) assert.fail(`never: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

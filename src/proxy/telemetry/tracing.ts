@@ -26,7 +26,7 @@
  */
 import * as http from 'node:http';
 import { systemClock, type Clock } from '../../lib/clock.ts';
-import type { ProxyConfig, TracingConfig } from '../../model/proxy-config.ts';
+import type { ProxyConfig, TraceExporter, TracingConfig } from '../../model/proxy-config.ts';
 import { SPAN_LIMITS } from '../../model/trace.ts';
 import type { StreamRecord } from '../http/connection-manager.ts';
 import { getHeader, type HttpRequest, type OpenSpan, type Service } from '../http/message.ts';
@@ -36,15 +36,21 @@ import { DEFAULT_BATCH, SpanBatcher, type BatchFormat, type BatchOptions, type E
 import { newSpanId, newTraceId } from './tracing-ids.ts';
 import { FinishedSpan, SpanOrigin } from './tracing-span.ts';
 
-/** POSTs `body` to a collector; rejects unless it answers 2xx. */
-export type PostBody = (url: string, contentType: string, body: Buffer) => Promise<void>;
+/** How a batch is POSTed to one collector: extra headers (resolved) and the time it may take. */
+export interface PostOptions {
+  readonly headers: readonly (readonly [string, string])[];
+  readonly timeoutMs: number;
+}
+
+/** POSTs `body` to a collector; rejects unless it answers 2xx within the timeout. */
+export type PostBody = (url: string, contentType: string, body: Buffer, opts: PostOptions) => Promise<void>;
 
 export interface TracerOptions {
   /** Delivers a SpanBatch, as JSON bytes, to the control plane's trace store (POST /v1/proxies/:id/spans). */
   readonly sendToControlPlane: (json: Buffer) => Promise<void>;
   /** The trace store's budget (spans per second; default STORE_SPANS_PER_SECOND). */
   readonly storeSpansPerSecond?: number;
-  /** Default: node:http with keep-alive and a 5 s timeout. */
+  /** Default: node:http with keep-alive, the exporter's headers and timeout (5 s unless configured). */
   readonly post?: PostBody;
   readonly clock?: Clock;
   /** Uniform [0, 1) for the sampling decision; default Math.random. */
@@ -52,6 +58,8 @@ export interface TracerOptions {
   readonly batch?: Partial<Omit<BatchOptions, 'clock'>>;
   /** Reported as the OTLP scope version. */
   readonly version?: string;
+  /** Where an exporter header's envName is looked up; default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface TracerStats {
@@ -93,12 +101,14 @@ export class Tracer {
   readonly #random: () => number;
   readonly #batch: BatchOptions;
   readonly #post: PostBody;
+  readonly #env: NodeJS.ProcessEnv;
   #agent: http.Agent | null = null;
 
   constructor(opts: TracerOptions) {
     this.#opts = opts;
     this.#random = opts.random ?? Math.random;
     this.#batch = { ...DEFAULT_BATCH, ...opts.batch, clock: opts.clock ?? systemClock };
+    this.#env = opts.env ?? process.env;
     this.#post = opts.post ?? this.#httpPost;
     this.#storeBudget = opts.storeSpansPerSecond ?? STORE_SPANS_PER_SECOND;
   }
@@ -112,11 +122,14 @@ export class Tracer {
     const cfg = config.telemetry?.tracing;
     this.#cfg = cfg;
     this.#origin = new SpanOrigin(config.node, MESH_ID);
-    const wanted = new Map<string, [BatchFormat<FinishedSpan>, SendBatch]>();
+    // Keyed by everything that shapes an exporter's requests (a changed header or timeout makes a new
+    // one); shown by its protocol and URL only, since header values may be credentials.
+    const wanted = new Map<string, [string, BatchFormat<FinishedSpan>, SendBatch]>();
     if (cfg !== undefined) {
       const version = this.#opts.version ?? '0';
       for (const e of cfg.exporters) {
-        wanted.set(`${e.protocol} ${e.url}`, [e.protocol === 'zipkin' ? ZIPKIN_FORMAT : otlpFormat(version), (body) => this.#post(e.url, 'application/json', body)]);
+        const post = postOptions(e, this.#env);
+        wanted.set(`${e.protocol} ${e.url} ${JSON.stringify(post)}`, [`${e.protocol} ${e.url}`, e.protocol === 'zipkin' ? ZIPKIN_FORMAT : otlpFormat(version), (body) => this.#post(e.url, 'application/json', body, post)]);
       }
       this.#store ??= new SpanBatcher(CONTROL_PLANE, CONTROL_PLANE_FORMAT, (body) => this.#opts.sendToControlPlane(body), this.#batch);
     } else if (this.#store !== null) {
@@ -128,7 +141,7 @@ export class Tracer {
       this.#exporters.delete(key);
       void b.close();
     }
-    for (const [key, [format, send]] of wanted) if (!this.#exporters.has(key)) this.#exporters.set(key, new SpanBatcher(key, format, send, this.#batch));
+    for (const [key, [target, format, send]] of wanted) if (!this.#exporters.has(key)) this.#exporters.set(key, new SpanBatcher(target, format, send, this.#batch));
   }
 
   /** At the start of a request, before routing: the decision, the span, the rewritten trace headers. */
@@ -263,9 +276,14 @@ export class Tracer {
     this.#agent?.destroy();
   }
 
-  #httpPost: PostBody = (url, contentType, body) => new Promise((resolve, reject) => {
+  #httpPost: PostBody = (url, contentType, body, opts) => new Promise((resolve, reject) => {
     this.#agent ??= new http.Agent({ keepAlive: true, maxSockets: 2 });
-    const req = http.request(url, { method: 'POST', agent: this.#agent, timeout: POST_TIMEOUT_MS, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const headers: Record<string, string | number> = {};
+    for (const [name, value] of opts.headers) headers[name] = value;
+    headers['content-type'] = contentType;
+    headers['content-length'] = Buffer.byteLength(body);
+    const timeoutMs = opts.timeoutMs;
+    const req = http.request(url, { method: 'POST', agent: this.#agent, timeout: timeoutMs, headers }, (res) => {
       res.resume();
       res.on('end', () => {
         const code = res.statusCode ?? 0;
@@ -274,10 +292,23 @@ export class Tracer {
       });
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`${url} did not answer within ${POST_TIMEOUT_MS} ms`)));
+    req.on('timeout', () => req.destroy(new Error(`${url} did not answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/**
+ * An exporter's request settings: its headers with environment variables read once per config
+ * (from this sidecar's environment; an unset variable sends no header), and its timeout.
+ */
+export function postOptions(e: TraceExporter, env: NodeJS.ProcessEnv): PostOptions {
+  const headers: [string, string][] = [];
+  for (const h of e.headers ?? []) {
+    const value = 'value' in h ? h.value : env[h.envName];
+    if (value !== undefined) headers.push([h.name.toLowerCase(), value]);
+  }
+  return { headers, timeoutMs: e.timeoutMs ?? POST_TIMEOUT_MS };
 }
 
 function cut(s: string, max: number): string {

@@ -1,6 +1,6 @@
 // Trace collectors for the tests, on loopback: an OTLP/HTTP JSON receiver (POST /v1/traces) and a Zipkin v2 receiver (POST /api/v2/spans), each checking every span against the published schema and keeping what it got.
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A span as either receiver normalizes it (ids hex, times in µs). */
@@ -24,6 +24,8 @@ export interface Receiver {
   readonly problems: string[];
   /** POSTs received. */
   posts: number;
+  /** The request headers of every POST, in order. */
+  readonly headers: IncomingHttpHeaders[];
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ async function start(path: string, handle: (body: unknown, problems: string[]) =
   const spans: ReceivedSpan[] = [];
   const problems: string[] = [];
   const r: { posts: number } = { posts: 0 };
+  const headers: IncomingHttpHeaders[] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
       const text = await readBody(req);
@@ -57,6 +60,7 @@ async function start(path: string, handle: (body: unknown, problems: string[]) =
       }
       if (!/^application\/json/.test(req.headers['content-type'] ?? '')) problems.push(`content-type ${req.headers['content-type'] ?? '(none)'}`);
       r.posts++;
+      headers.push(req.headers);
       try {
         spans.push(...handle(JSON.parse(text), problems));
       } catch (err) {
@@ -72,6 +76,7 @@ async function start(path: string, handle: (body: unknown, problems: string[]) =
     port,
     spans,
     problems,
+    headers,
     get posts() { return r.posts; },
     set posts(n: number) { r.posts = n; },
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),

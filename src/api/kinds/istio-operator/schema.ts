@@ -22,7 +22,8 @@ const tracing = z.strictObject({
 });
 const defaultConfig = z.strictObject({ tracing: opt(tracing), ...opaque(T.OTHER_PROXY_FIELDS) });
 const zipkin = z.strictObject({ service: z.string(), port: uint32(), maxTagLength: opt(uint32()), enable64bitTraceId: opt(z.boolean()), path: opt(z.string()) });
-const otelHttp = z.strictObject({ path: opt(z.string()), timeout: opt(duration()), headers: opt(z.unknown()) });
+const otelHeader = z.strictObject({ name: z.string(), value: opt(z.string()), envName: opt(z.string()) });
+const otelHttp = z.strictObject({ path: opt(z.string()), timeout: opt(duration()), headers: opt(z.array(otelHeader)) });
 const opentelemetry = z.strictObject({
   service: z.string(),
   port: uint32(),

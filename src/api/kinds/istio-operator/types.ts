@@ -56,12 +56,19 @@ export interface ZipkinProvider {
   readonly path?: string;
 }
 
+/** A header of the OTLP/HTTP export requests: a literal value or an environment variable's (exactly one). */
+export interface OtelHttpHeader {
+  readonly name: string;
+  readonly value?: string;
+  readonly envName?: string;
+}
+
 export interface OpenTelemetryProvider {
   readonly service: string;
   readonly port: number;
   readonly maxTagLength?: number;
   /** OTLP over HTTP; without it Istio exports over gRPC, which Weft does not speak. */
-  readonly http?: { readonly path?: string; readonly timeout?: string; readonly headers?: unknown };
+  readonly http?: { readonly path?: string; readonly timeout?: string; readonly headers?: readonly OtelHttpHeader[] };
   readonly grpc?: unknown;
   readonly resourceDetectors?: unknown;
   readonly dynatraceSampler?: unknown;

@@ -45,6 +45,12 @@ test('sampling, collector address, providers and references are checked', () => 
   expectError({ extensionProviders: [{ name: 'b' }] }, 'spec.meshConfig.extensionProviders[0]', /exactly one provider kind.*none/);
   expectError({ defaultProviders: { tracing: ['nope'] } }, 'spec.meshConfig.defaultProviders.tracing[0]', /not defined in meshConfig\.extensionProviders/);
   expectError({ accessLogEncoding: 'YAML' }, 'spec.meshConfig.accessLogEncoding', /TEXT, JSON/);
+  const otel = (http: unknown): unknown => ({ extensionProviders: [{ name: 'otel', opentelemetry: { service: 'c', port: 4318, http } }] });
+  expectError(otel({ headers: [{ name: 'x-token' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0]', /exactly one of value, envName/);
+  expectError(otel({ headers: [{ name: 'x-token', value: 'a', envName: 'TOKEN' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0]', /exactly one of value, envName/);
+  expectError(otel({ headers: [{ name: 'bad name', value: 'a' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0].name', /./);
+  expectError(otel({ headers: [{ name: 'x-token', value: 'a\r\nx-evil: 1' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0].value', /line break/);
+  expectError(otel({ timeout: '0s' }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.timeout', /more than 0/);
   expectError({ enableTracing: true, tracingg: 1 }, 'spec.meshConfig.tracingg', /unknown field "tracingg"/);
   const grpc = apply([operator({ extensionProviders: [{ name: 'otel', opentelemetry: { service: 'c', port: 4317 } }] })]);
   assert.match(at(grpc.warnings, 'spec.meshConfig.extensionProviders[0].opentelemetry')[0]?.message ?? '', /OTLP over HTTP only/);

@@ -4,6 +4,7 @@ import type { Reporter } from '../../reporter.ts';
 import type { ObjectMeta } from '../../resource.ts';
 import { headerNameError } from '../../rules/headers.ts';
 import { parseAccessLogFormat } from '../../../model/access-log-format.ts';
+import { parseDuration } from '../../../lib/duration.ts';
 import type { ExtensionProvider, IstioOperatorSpec } from './types.ts';
 
 /** Providers every mesh has without declaring them (Istio's built-in "envoy" access log and "prometheus" metrics). */
@@ -56,6 +57,16 @@ export function validateIstioOperator(spec: IstioOperatorSpec, _meta: ObjectMeta
       const port = p[kind]?.port;
       if (port !== undefined && (port < 1 || port > 65535)) report.error(at('extensionProviders', i, kind, 'port'), `port ${port} is not in range 1..65535`);
       if (p[kind]?.service === '') report.error(at('extensionProviders', i, kind, 'service'), 'service is required: the collector\'s host name ("otel-collector.observability.svc.cluster.local" or "127.0.0.1")');
+    }
+    (p.opentelemetry?.http?.headers ?? []).forEach((h, j) => {
+      const hp = at('extensionProviders', i, 'opentelemetry', 'http', 'headers', j);
+      const e = headerNameError(h.name);
+      if (e !== null) report.error([...hp, 'name'], e);
+      if ((h.value === undefined) === (h.envName === undefined)) report.error(hp, `header "${h.name}" must have exactly one of value, envName`);
+      if (h.value !== undefined && /[\r\n\0]/.test(h.value)) report.error([...hp, 'value'], `header "${h.name}": a value cannot carry a line break or NUL`);
+    });
+    if (p.opentelemetry?.http?.timeout !== undefined && parseDuration(p.opentelemetry.http.timeout) === 0) {
+      report.error(at('extensionProviders', i, 'opentelemetry', 'http', 'timeout'), 'timeout must be more than 0');
     }
     if (p.opentelemetry !== undefined && p.opentelemetry.http === undefined) {
       report.warning(at('extensionProviders', i, 'opentelemetry'), `provider "${p.name}": Weft exports OTLP over HTTP only (JSON, POST /v1/traces); add "http: {}" and point port at the collector's OTLP/HTTP port (4318)`);
