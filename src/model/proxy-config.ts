@@ -69,7 +69,9 @@ export type ExportHeader = { readonly name: string; readonly value: string } | {
 export type CustomTag =
   | { readonly tag: string; readonly kind: 'literal'; readonly value: string }
   /** The request header's value (lower-case name), or defaultValue when absent (no tag when neither). */
-  | { readonly tag: string; readonly kind: 'header'; readonly header: string; readonly defaultValue?: string };
+  | { readonly tag: string; readonly kind: 'header'; readonly header: string; readonly defaultValue?: string }
+  /** The sidecar's environment variable `name` (read once per config), or defaultValue when unset (no tag when neither). */
+  | { readonly tag: string; readonly kind: 'environment'; readonly name: string; readonly defaultValue?: string };
 
 /** Issue 5: the access log line (other engineers implement the formats in the proxy). */
 export interface AccessLogConfig {

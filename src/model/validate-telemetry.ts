@@ -44,6 +44,7 @@ export function checkTelemetry(value: unknown, bad: Bad): void {
         const q = `${p}.tracing.customTags[${i}]`;
         if (!isObject(c) || typeof c.tag !== 'string' || c.tag === '') return bad(q, 'a tag needs a name');
         if (c.kind === 'literal') { if (typeof c.value !== 'string') bad(`${q}.value`, 'missing'); }
+        else if (c.kind === 'environment') { if (typeof c.name !== 'string' || c.name === '') bad(`${q}.name`, 'an environment variable name is required'); }
         else if (c.kind === 'header') { if (typeof c.header !== 'string' || !FIELD_NAME.test(c.header)) bad(`${q}.header`, `not a lower-case header name: ${String(c.header)}`); }
         else bad(`${q}.kind`, `unknown kind ${String(c.kind)}`);
       });

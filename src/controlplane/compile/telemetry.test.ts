@@ -67,6 +67,14 @@ test('Telemetry: providers resolve to exporters; sampling, reporting and tags me
   assert.equal(build({ istioOperators: [mesh], telemetries: [telemetry('x', 'default', { tracing: [{ providers: [{ name: 'file' }] }] })] })?.tracing, undefined);
 });
 
+test('environment custom tags compile to the variable\'s name and default, for the sidecar to read', () => {
+  const mesh = operator({ enableTracing: true, defaultConfig: { tracing: { customTags: { region: { environment: { name: 'POD_REGION' } }, zone: { environment: { name: 'POD_ZONE', defaultValue: 'z0' } } } } } });
+  assert.deepEqual(build({ istioOperators: [mesh] })?.tracing?.customTags, [
+    { tag: 'region', kind: 'environment', name: 'POD_REGION' },
+    { tag: 'zone', kind: 'environment', name: 'POD_ZONE', defaultValue: 'z0' },
+  ]);
+});
+
 test('an opentelemetry provider\'s http.headers and http.timeout go with its exporter', () => {
   const mesh: MeshConfigSpec = {
     extensionProviders: [{ name: 'otel', opentelemetry: { service: 'otel', port: 4318, http: { timeout: '2.5s', headers: [{ name: 'X-Token', value: 'abc' }, { name: 'x-from-env', envName: 'OTEL_TOKEN' }] } } }],

@@ -91,7 +91,9 @@ function buildTracing(mesh: MeshConfigSpec, specs: readonly TelemetrySpec[]): Tr
   const addTags = (custom: Readonly<Record<string, IstioCustomTag>> | undefined): void => {
     for (const [tag, t] of Object.entries(custom ?? {})) {
       if (t.literal !== undefined) tags.set(tag, { tag, kind: 'literal', value: t.literal.value });
-      else if (t.header !== undefined) {
+      else if (t.environment !== undefined) {
+        tags.set(tag, { tag, kind: 'environment', name: t.environment.name, ...(t.environment.defaultValue === undefined ? {} : { defaultValue: t.environment.defaultValue }) });
+      } else if (t.header !== undefined) {
         tags.set(tag, { tag, kind: 'header', header: t.header.name.toLowerCase(), ...(t.header.defaultValue === undefined ? {} : { defaultValue: t.header.defaultValue }) });
       } else tags.delete(tag);
     }

@@ -6,7 +6,7 @@ import type { ProxyConfig, TracingConfig } from '../../model/proxy-config.ts';
 import type { SpanBatch, SpanRecord } from '../../model/trace.ts';
 import { newStreamInfo, getHeader, type HttpRequest } from '../http/message.ts';
 import { request, runFor, seededRandom } from '../filters/test-fixtures.ts';
-import { postOptions, Tracer } from './tracing.ts';
+import { postOptions, Tracer, withEnvironmentTags } from './tracing.ts';
 import * as http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -259,3 +259,23 @@ async function waitFor(ok: () => boolean, what: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+test('environment custom tags: the sidecar\'s variable, else its defaultValue, else no tag; read once per config', async () => {
+  const env: NodeJS.ProcessEnv = { POD_REGION: 'eu-west' };
+  const spans: SpanRecord[] = [];
+  const clock = new VirtualClock(0);
+  const tracer = new Tracer({ sendToControlPlane: (json) => { spans.push(...(JSON.parse(json.toString('utf8')) as SpanBatch).spans); return Promise.resolve(); }, clock, batch: { flushMs: 10 }, env });
+  tracer.update(config({ customTags: [
+    { tag: 'region', kind: 'environment', name: 'POD_REGION' },
+    { tag: 'zone', kind: 'environment', name: 'POD_ZONE', defaultValue: 'unknown-zone' },
+    { tag: 'rack', kind: 'environment', name: 'POD_RACK' },
+  ] }));
+  env['POD_REGION'] = 'changed-after-the-config';
+  pass(tracer, request({}));
+  await runFor(clock, 100);
+  assert.equal(spans[0]!.tags['region'], 'eu-west');
+  assert.equal(spans[0]!.tags['zone'], 'unknown-zone');
+  assert.equal(spans[0]!.tags['rack'], undefined);
+  const literal = { samplingPercent: 1, exporters: [], customTags: [{ tag: 'a', kind: 'literal' as const, value: 'x' }], maxPathTagLength: 256 };
+  assert.equal(withEnvironmentTags(literal, {}), literal, 'a config without environment tags is used as it is');
+});

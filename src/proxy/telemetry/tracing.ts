@@ -26,7 +26,7 @@
  */
 import * as http from 'node:http';
 import { systemClock, type Clock } from '../../lib/clock.ts';
-import type { ProxyConfig, TraceExporter, TracingConfig } from '../../model/proxy-config.ts';
+import type { CustomTag, ProxyConfig, TraceExporter, TracingConfig } from '../../model/proxy-config.ts';
 import { SPAN_LIMITS } from '../../model/trace.ts';
 import type { StreamRecord } from '../http/connection-manager.ts';
 import { getHeader, type HttpRequest, type OpenSpan, type Service } from '../http/message.ts';
@@ -120,7 +120,7 @@ export class Tracer {
   /** Takes the tracing settings of a newly applied config; exporters no longer named are flushed and closed. */
   update(config: Pick<ProxyConfig, 'node' | 'telemetry'>): void {
     const cfg = config.telemetry?.tracing;
-    this.#cfg = cfg;
+    this.#cfg = cfg === undefined ? undefined : withEnvironmentTags(cfg, this.#env);
     this.#origin = new SpanOrigin(config.node, MESH_ID);
     // Keyed by everything that shapes an exporter's requests (a changed header or timeout makes a new
     // one); shown by its protocol and URL only, since header values may be credentials.
@@ -320,12 +320,31 @@ function cut(s: string, max: number): string {
  * new ones fill what is left of the span's tag budget (the control plane refuses more), keeping
  * room for the "error" tag.
  */
+/**
+ * Istio's environment custom tags, resolved once per config from this sidecar's environment: the
+ * variable's value, else its defaultValue, else no tag. What is left per request are literal and
+ * header tags.
+ */
+export function withEnvironmentTags(cfg: TracingConfig, env: NodeJS.ProcessEnv): TracingConfig {
+  if (!cfg.customTags.some((t) => t.kind === 'environment')) return cfg;
+  const customTags: CustomTag[] = [];
+  for (const t of cfg.customTags) {
+    if (t.kind !== 'environment') customTags.push(t);
+    else {
+      const value = env[t.name] ?? t.defaultValue;
+      if (value !== undefined) customTags.push({ tag: t.tag, kind: 'literal', value });
+    }
+  }
+  return { ...cfg, customTags };
+}
+
 function addCustomTags(tags: string[], originTags: readonly string[], cfg: TracingConfig, req: HttpRequest): void {
   let count = (tags.length + originTags.length) / 2;
   let text = 0;
   for (const list of [originTags, tags]) for (const t of list) text += t.length;
   for (const t of cfg.customTags) {
-    const v = t.kind === 'literal' ? t.value : getHeader(req.headers, t.header) ?? t.defaultValue;
+    // Environment tags became literal ones when the config came (withEnvironmentTags).
+    const v = t.kind === 'literal' ? t.value : t.kind === 'header' ? getHeader(req.headers, t.header) ?? t.defaultValue : undefined;
     if (v === undefined) continue;
     const key = cut(t.tag, SPAN_LIMITS.maxName);
     const value = cut(v, TAG_VALUE_MAX);

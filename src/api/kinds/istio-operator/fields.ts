@@ -12,6 +12,7 @@ export const ISTIO_OPERATOR_FIELDS: Readonly<Record<string, FieldRule>> = {
   'spec.meshConfig.defaultConfig.tracing.maxPathTagLength': enforced,
   'spec.meshConfig.defaultConfig.tracing.customTags.*.literal': enforced,
   'spec.meshConfig.defaultConfig.tracing.customTags.*.header': enforced,
+  'spec.meshConfig.defaultConfig.tracing.customTags.*.environment': { status: 'enforced', note: 'read from each sidecar\'s environment, once per config' },
   'spec.meshConfig.accessLogFile': { status: 'enforced', enforcedWhen: toStdout, note: 'Weft writes the access log to the sidecar\'s stdout ("/dev/stdout"), or not at all ("")' },
   'spec.meshConfig.accessLogEncoding': enforced,
   'spec.meshConfig.accessLogFormat': enforced,

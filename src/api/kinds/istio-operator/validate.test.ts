@@ -50,6 +50,7 @@ test('sampling, collector address, providers and references are checked', () => 
   expectError(otel({ headers: [{ name: 'x-token', value: 'a', envName: 'TOKEN' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0]', /exactly one of value, envName/);
   expectError(otel({ headers: [{ name: 'bad name', value: 'a' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0].name', /./);
   expectError(otel({ headers: [{ name: 'x-token', value: 'a\r\nx-evil: 1' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0].value', /line break/);
+  expectError({ defaultConfig: { tracing: { customTags: { r: { environment: { name: '' } } } } } }, 'spec.meshConfig.defaultConfig.tracing.customTags.r.environment.name', /name is required/);
   expectError(otel({ timeout: '0s' }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.timeout', /more than 0/);
   expectError({ enableTracing: true, tracingg: 1 }, 'spec.meshConfig.tracingg', /unknown field "tracingg"/);
   const grpc = apply([operator({ extensionProviders: [{ name: 'otel', opentelemetry: { service: 'c', port: 4317 } }] })]);

@@ -45,6 +45,7 @@ export function validateIstioOperator(spec: IstioOperatorSpec, _meta: ObjectMeta
       const e = headerNameError(tag.header.name);
       if (e !== null) report.error([...p, 'header', 'name'], e);
     }
+    if (tag.environment !== undefined && tag.environment.name === '') report.error([...p, 'environment', 'name'], 'environment variable name is required');
   }
   const names = new Set<string>();
   (mesh.extensionProviders ?? []).forEach((p, i) => {

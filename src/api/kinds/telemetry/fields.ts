@@ -17,7 +17,7 @@ export const TELEMETRY_FIELDS: Readonly<Record<string, FieldRule>> = {
   'spec.tracing[].disableSpanReporting': enforced,
   'spec.tracing[].customTags.*.literal': enforced,
   'spec.tracing[].customTags.*.header': enforced,
-  'spec.tracing[].customTags.*.environment': { status: 'accepted', note: 'environment custom tags are not resolved yet; use a literal' },
+  'spec.tracing[].customTags.*.environment': { status: 'enforced', note: 'read from each sidecar\'s environment, once per config' },
   'spec.tracing[].useRequestIdForTraceSampling': { status: 'accepted', note: 'Weft samples at random at the edge, not by x-request-id' },
   'spec.metrics[].providers[].name': { status: 'accepted', enforcedWhen: (v) => v === 'prometheus', note: 'Weft has one metrics provider, prometheus' },
   'spec.metrics[].overrides[].disabled': enforced,
