@@ -24,6 +24,14 @@ export interface Chain {
   stop(): Promise<void>;
   /** Issue 5: what the chain's sidecars say of their telemetry (metric series, access-log bytes, spans exported), one line for the notes. */
   telemetry?(): Promise<string>;
+  /**
+   * Weft chains: applies Istio YAML through the control plane and resolves once every sidecar runs
+   * it (its config's telemetry section is the one the YAML compiles to), so that one chain can be
+   * measured under several configs in turn.
+   */
+  reconfigure?(yaml: string): Promise<void>;
+  /** Weft chains: the sum of istio_requests_total over its sidecars (to show which phases counted requests). */
+  requestsCounted?(): Promise<number>;
 }
 
 /** The pinning the benchmark relies on: everything measured on CPU 0, the load generator (and the bench itself) on CPU 1. */

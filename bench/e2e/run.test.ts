@@ -1,7 +1,8 @@
 // Tests of the benchmark's command-line options (the run itself is `npm run bench`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseOptions } from './run.ts';
+import type { Chain } from './chain.ts';
+import { parseOptions, roundOrder } from './run.ts';
 
 test('defaults follow issue 2: 5 rounds, 1000 req/s for 15 s, 10 s at 64 connections, all chains in order (issue 3 adds weft-resilience, issue 5 the telemetry chains)', () => {
   const o = parseOptions([]);
@@ -32,4 +33,20 @@ test('issue 5: the telemetry chains can be chosen alone, and keep their place in
   if (o === 'help') throw new Error('unexpected help');
   assert.deepEqual(o.chains, ['weft-telemetry-off', 'weft-trace-1', 'weft-trace-100']);
   assert.throws(() => parseOptions(['--chains', 'weft-trace-50']), /unknown chain "weft-trace-50"/);
+});
+
+test('issue 5: its chains share one Weft chain when two or more run (unless --separate-telemetry-chains), rotating their order each round', () => {
+  const all = parseOptions([]);
+  const one = parseOptions(['--chains', 'weft,weft-trace-1']);
+  const separate = parseOptions(['--chains', 'weft-telemetry-off,weft-trace-1', '--separate-telemetry-chains']);
+  if (all === 'help' || one === 'help' || separate === 'help') throw new Error('unexpected help');
+  assert.deepEqual([all.sharedTelemetry, one.sharedTelemetry, separate.sharedTelemetry], [true, false, false]);
+  const chain = (name: string): Chain => ({ name, description: '', target: { host: '127.0.0.1', port: 1, hostHeader: 'x', path: '/' }, proxies: [], failure: () => null, stop: () => Promise.resolve() }) as Chain;
+  const chains = ['direct', 'weft', 'weft-telemetry-off', 'weft-trace-1', 'weft-trace-100', 'haproxy'].map(chain);
+  const names = (round: number): string[] => roundOrder(all, chains, round).map((c) => c.name);
+  assert.deepEqual(names(1), ['direct', 'weft', 'weft-telemetry-off', 'weft-trace-1', 'weft-trace-100', 'haproxy']);
+  assert.deepEqual(names(2), ['direct', 'weft', 'weft-trace-1', 'weft-trace-100', 'weft-telemetry-off', 'haproxy']);
+  assert.deepEqual(names(3), ['direct', 'weft', 'weft-trace-100', 'weft-telemetry-off', 'weft-trace-1', 'haproxy']);
+  assert.deepEqual(names(4), names(1));
+  assert.deepEqual(roundOrder(separate, chains, 2).map((c) => c.name), names(1), 'separate chains keep their order');
 });

@@ -33,7 +33,7 @@ import { CLIENT_CPU, SERVER_CPU, directChain, firstFailure, startBackend, type B
 import { aptInstall, ensureHaproxy, startHaproxyChain } from './haproxy-chain.ts';
 import { fmt, formatSection, insertSection, summarize, type ChainInfo, type PhaseMeasurement, type Phase, type ProfileReport, type RunInfo } from './report.ts';
 import { sinkCounts } from './span-sink.ts';
-import { RESILIENCE_YAML, TELEMETRY_OFF_YAML, detectLauncher, startWeftChain, tracingYaml, type LauncherKind, type WeftChainOptions } from './weft-chain.ts';
+import { RESILIENCE_YAML, TELEMETRY_OFF_YAML, accessLogWords, detectLauncher, startWeftChain, tracingYaml, type LauncherKind, type WeftChainOptions } from './weft-chain.ts';
 import type { AccessLogMode } from './weft-launcher.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -71,6 +71,10 @@ A full default run (5 rounds, all 7 chains) takes about 20 minutes.
   --profile-seconds S   length of each profiled phase (fixed rate, then max)      (default 10)
   --no-boost            do not raise the benchmark processes' CPU priority
   --no-write            print the results section but leave bench/RESULTS.md alone
+  --separate-telemetry-chains
+                        start each of issue 5's chains as its own Weft chain (default when two or
+                        more are run: one Weft chain switched between their configs before each
+                        phase, rounds rotating their order, so that no chain's processes favour it)
   --quick               1 round of 3 s phases, 1 s warm-up, no write (a smoke run)
   --help                this text
 
@@ -95,6 +99,8 @@ interface Options {
   readonly profileMs: number;
   readonly boost: boolean;
   readonly write: boolean;
+  /** Issue 5's chains as configs of one Weft chain, switched before each phase (default when two or more are run). */
+  readonly sharedTelemetry: boolean;
 }
 
 function num(v: string | undefined, dflt: number, name: string, min: number, max: number): number {
@@ -112,6 +118,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
       connections: { type: 'string' }, 'warmup-seconds': { type: 'string' }, chains: { type: 'string' }, 'max-tool': { type: 'string' },
       'access-log': { type: 'string' }, launcher: { type: 'string' }, profile: { type: 'boolean' }, 'profile-seconds': { type: 'string' },
       'no-boost': { type: 'boolean' }, 'no-write': { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean' },
+      'separate-telemetry-chains': { type: 'boolean' },
     },
     strict: true,
   });
@@ -141,6 +148,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
     profileMs: num(v['profile-seconds'], quick ? 3 : 10, 'profile-seconds', 1, 600) * 1000,
     boost: v['no-boost'] !== true,
     write: v['no-write'] !== true && !quick,
+    sharedTelemetry: v['separate-telemetry-chains'] !== true && chains.filter((c) => TELEMETRY_CHAINS.includes(c as ChainName)).length >= 2,
   };
 }
 
@@ -436,6 +444,59 @@ async function profileWeft(o: Options, workDir: string, backend: Backend, launch
   return { how, perProxy, missing };
 }
 
+/** One of issue 5's chains as a config of the shared Weft chain: switched to before each of its phases. */
+interface TelemetryView extends Chain {
+  prepare(): Promise<void>;
+  countBefore(): Promise<number>;
+  countAfter(before: number, requests: number): Promise<void>;
+}
+
+function telemetryView(shared: Chain, config: { readonly name: ChainName; readonly yaml: string; readonly words: string }, counted: Map<ChainName, { requests: number; counted: number }>): TelemetryView {
+  return {
+    name: config.name,
+    // The shared chain's words say where its sidecars write the access log; whether they log is the config's.
+    description: `${shared.description.replace(`access log ${accessLogWords('devnull')}`, 'access log (when on) written to /dev/null')}; ${config.words}; one Weft chain shared by issue 5's chains, switched to this config (applied through the control plane, every sidecar on the new version) before each of its phases`,
+    target: shared.target,
+    proxies: shared.proxies,
+    failure: () => shared.failure(),
+    // The shared chain is stopped once, by main.
+    stop: () => Promise.resolve(),
+    prepare: () => shared.reconfigure!(config.yaml),
+    countBefore: () => shared.requestsCounted!(),
+    countAfter: async (before, requests) => {
+      const c = counted.get(config.name) ?? { requests: 0, counted: 0 };
+      c.requests += requests;
+      c.counted += (await shared.requestsCounted!()) - before;
+      counted.set(config.name, c);
+    },
+  };
+}
+
+/** The chains in the order of this round: issue 5's shared-chain views rotate (each follows each other equally often); the rest keep their order. */
+export function roundOrder(o: Options, chains: readonly Chain[], round: number): Chain[] {
+  if (!o.sharedTelemetry) return [...chains];
+  const views = chains.filter((c) => TELEMETRY_CHAINS.includes(c.name));
+  const shift = (round - 1) % Math.max(1, views.length);
+  const rotated = [...views.slice(shift), ...views.slice(0, shift)];
+  let k = 0;
+  return chains.map((c) => (TELEMETRY_CHAINS.includes(c.name) ? rotated[k++]! : c));
+}
+
+/** After a config switch: one second of closed-loop load, not measured, so that the phase starts in the new config's steady state. */
+async function settle(o: Options, chain: Chain): Promise<void> {
+  await runLoadgen({ mode: 'closed', target: chain.target, connections: o.connections, durationMs: 1_000, maxRequests: 50_000_000 }, o.boost, () => {});
+}
+
+/** What each config of the shared chain did to the Istio request counters: 0 when metrics are off, two per request (both sidecars) when on. */
+async function sharedTelemetryNotes(shared: Chain, counted: ReadonlyMap<ChainName, { requests: number; counted: number }>): Promise<string[]> {
+  const per = [...counted].map(([name, c]) => `${name}: ${fmt(c.counted)} over ${fmt(c.requests)} responses (${(c.counted / Math.max(1, c.requests)).toFixed(2)} per response)`);
+  const end = await shared.telemetry?.().catch((err: unknown) => `could not be read (${(err as Error).message})`);
+  return [
+    `Issue 5's chains ran as one Weft chain switched between their configs; istio_requests_total grew, during each config's measured phases, by ${per.join('; ')}.`,
+    `Telemetry of that shared chain at the end of the run: ${end ?? 'not available'}.`,
+  ];
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const o = parseOptions(argv);
   if (o === 'help') {
@@ -482,9 +543,20 @@ async function main(argv: readonly string[]): Promise<number> {
   /** Chains that lost a process: why, and from when on they were not measured. */
   const dead = new Map<ChainName, string>();
   let telemetry: string[] = [];
+  /** Issue 5's chains as views of one Weft chain (o.sharedTelemetry), and what each view's phases added to istio_requests_total. */
+  let shared: Chain | null = null;
+  const counted = new Map<ChainName, { requests: number; counted: number }>();
   try {
     for (const name of o.chains) {
       progress(`starting chain ${name}`);
+      if (o.sharedTelemetry && TELEMETRY_CHAINS.includes(name)) {
+        if (shared === null) {
+          shared = await startWeftChain({ root: ROOT, workDir, backendPort: backend.port, launcher: launcherChoice.kind, accessLog: o.accessLog, boost });
+        }
+        const { config } = chainConfig(name, workDir, sink?.port ?? null);
+        side.chains.push(telemetryView(shared, config!, counted));
+        continue;
+      }
       if (name === 'direct') side.chains.push(directChain(backend.port));
       else if (name === 'haproxy') side.chains.push(await startHaproxyChain(workDir, backend.port, boost));
       else {
@@ -497,12 +569,22 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const c of side.chains) {
       infoByName.set(c.name, { name: c.name, description: c.description, proxyRoles: c.proxies.map((p) => p.role), idleRssBytes: c.proxies.map((p) => memory(p.pid).rss) });
     }
-    for (const c of side.chains) await warmUp(o, c);
+    for (const c of side.chains) {
+      await (c as Partial<TelemetryView>).prepare?.();
+      await warmUp(o, c);
+    }
     for (let round = 1; round <= o.rounds; round++) {
-      for (const chain of side.chains) {
+      for (const chain of roundOrder(o, side.chains, round)) {
         if (dead.has(chain.name)) continue;
+        const view = chain as Partial<TelemetryView>;
+        if (view.prepare !== undefined) {
+          await view.prepare();
+          await settle(o, chain);
+        }
         for (const phase of phasesOf(o)) {
+          const before = await view.countBefore?.();
           const m = await measure(o, side, chain, phase, round);
+          if (before !== undefined) await view.countAfter!(before, m.completed);
           const failure = chain.failure() ?? (side.backendFailure());
           // A chain whose process ended mid-phase: the phase is kept as an error, the chain is not measured again.
           all.push(failure === null ? m : { ...m, errors: Math.max(1, m.errors) });
@@ -518,6 +600,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // Give the sidecars' span queues (one second at most) time to leave before counting.
     if (sink !== null) await new Promise((r) => setTimeout(r, 2_000));
     telemetry = await telemetryNotes(side.chains, sink?.port ?? null);
+    if (shared !== null) telemetry.push(...(await sharedTelemetryNotes(shared, counted)));
     for (const n of telemetry) progress(n);
     const profiled = PROFILED_CHAINS.filter((n) => o.profile && o.chains.includes(n) && !dead.has(n));
     if (profiled.length > 0) {
@@ -533,6 +616,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   } finally {
     for (const c of side.chains) await c.stop();
+    await shared?.stop();
     await backend.child.stop();
     await sink?.child.stop();
     rmSync(workDir, { recursive: true, force: true });
@@ -548,7 +632,7 @@ async function main(argv: readonly string[]): Promise<number> {
     `Noise: other processes used a median ${median(all.map((m) => m.foreignCpuPct)).toFixed(1)} % (max ${Math.max(0, ...all.map((m) => m.foreignCpuPct).filter((x) => !Number.isNaN(x))).toFixed(1)} %) of CPU 0 during the phases; the generator sent late by a median p99 of ${median(fixedPhases.map((m) => m.sendLagP99Us)).toFixed(0)} µs in the fixed-rate phases (that lateness is inside the latency figures).`,
   ];
   const parameters = [
-    `Rounds: ${o.rounds}, interleaved (${o.chains.join(' → ')}; each chain: fixed rate, then maximum throughput), after a ${o.warmupMs / 1000} s closed-loop warm-up of each chain (${o.connections} connections). Every figure is the median over the rounds; "added" latency is the median of the per-round differences to the direct chain.`,
+    `Rounds: ${o.rounds}, interleaved (${o.chains.join(' → ')}${o.sharedTelemetry ? `; issue 5's chains are configs of one Weft chain, their order rotating by one each round` : ''}; each chain: fixed rate, then maximum throughput), after a ${o.warmupMs / 1000} s closed-loop warm-up of each chain (${o.connections} connections). Every figure is the median over the rounds; "added" latency is the median of the per-round differences to the direct chain.`,
     o.fixedMs === 0 ? 'Fixed rate: not run (--fixed-seconds 0): only maximum-throughput phases, interleaved chain by chain.' : `Fixed rate: ${o.rate} req/s for ${o.fixedMs / 1000} s per round, open loop (bench/lib/loadgen.ts, raw keep-alive sockets, 8 connections opened ahead and up to 64), latency measured from each request's scheduled send time (no coordinated omission).`,
     `Maximum throughput: closed loop, ${o.connections} connections, ${o.maxMs / 1000} s per round, with ${o.maxTool === 'wrk' ? '`wrk -t1` (Debian\'s package; bench/lib/loadgen.ts alone cannot saturate the direct chain)' : 'bench/lib/loadgen.ts'}.`,
     `Request: \`GET /\` with \`Host: backend:8080\` (the direct chain: the backend's address); answer 200 with a 38-byte body from bench/e2e/backend.ts (node:http), the same backend for all chains.`,

@@ -246,7 +246,23 @@ async function httpOk(url: string): Promise<boolean> {
 }
 
 interface ConfigDump {
-  readonly config?: { readonly clusters?: readonly { readonly service?: string; readonly endpoints?: readonly { readonly port?: number }[] }[] } | null;
+  readonly config?: { readonly version?: string; readonly telemetry?: unknown; readonly clusters?: readonly { readonly service?: string; readonly endpoints?: readonly { readonly port?: number }[] }[] } | null;
+}
+
+async function configDump(adminPort: number): Promise<ConfigDump> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/config_dump`, { signal: AbortSignal.timeout(2_000) });
+  if (!res.ok) throw new Error(`sidecar admin :${adminPort} answered ${res.status} to /config_dump`);
+  return (await res.json()) as ConfigDump;
+}
+
+/** Applies `yaml`, then waits until every sidecar's config version has moved on from what it was before. */
+async function reconfigure(client: ControlPlaneClient, adminPorts: readonly number[], yaml: string): Promise<void> {
+  const before = await Promise.all(adminPorts.map(async (p) => (await configDump(p)).config?.version));
+  await applyYaml(client, yaml);
+  await waitUntil('every sidecar to take the new config', async () => {
+    const now = await Promise.all(adminPorts.map(async (p) => (await configDump(p)).config?.version));
+    return now.every((v, i) => v !== undefined && v !== before[i]);
+  }, 15_000);
 }
 
 /** Sidecar A's config holds a cluster of service `backend` whose endpoints include B's inbound port. */
@@ -280,6 +296,7 @@ export async function startWeftChain(o: WeftChainOptions): Promise<Chain> {
       return cpClient(cpUrl, stateDir).health().then((h) => h.ok, () => false);
     }, 20_000);
     if (o.config !== undefined) await applyYaml(cpClient(cpUrl, stateDir), o.config.yaml);
+    let applied = o.config?.yaml;
 
     const [aOut, aIn, aAdmin, bOut, bIn, bAdmin] = await Promise.all(Array.from({ length: 6 }, freePort)) as [number, number, number, number, number, number];
     const b = await startSidecar(o, cpUrl, stateDir, { role: 'sidecar-B-backend', service: 'backend', workload: 'backend-bench', appPort: o.backendPort, outboundPort: bOut, inboundPort: bIn, adminPort: bAdmin });
@@ -304,6 +321,17 @@ export async function startWeftChain(o: WeftChainOptions): Promise<Chain> {
       failure: () => firstFailure(started),
       stop,
       telemetry: () => telemetryLine(o, [[a, aAdmin], [b, bAdmin]]),
+      reconfigure: async (yaml) => {
+        // The same YAML again changes nothing, and no new version would come.
+        if (yaml === applied) return;
+        await reconfigure(cpClient(cpUrl, stateDir), [aAdmin, bAdmin], yaml);
+        applied = yaml;
+      },
+      requestsCounted: async () => {
+        let sum = 0;
+        for (const admin of [aAdmin, bAdmin]) sum += sumIstioRequests(await (await fetch(`http://127.0.0.1:${admin}/stats/prometheus`, { signal: AbortSignal.timeout(5_000) })).text());
+        return sum;
+      },
     };
     await smokeTest(chain);
     return chain;
@@ -341,6 +369,13 @@ export function countIstioSamples(text: string): { readonly requestSeries: numbe
     } else if (line.startsWith('istio_') && !line.startsWith('istio_build')) otherSamples++;
   }
   return { requestSeries, otherSamples, non200 };
+}
+
+/** The sum of every istio_requests_total sample in a Prometheus text page. */
+export function sumIstioRequests(text: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith('istio_requests_total')) sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+  return sum;
 }
 
 /** Issue 5: per sidecar, the Istio metric samples it serves, its spans exported per destination, and its access-log bytes (when logged to a file). */
