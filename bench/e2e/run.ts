@@ -74,7 +74,8 @@ A full default run (5 rounds, all 7 chains) takes about 20 minutes.
   --separate-telemetry-chains
                         start each of issue 5's chains as its own Weft chain (default when two or
                         more are run: one Weft chain switched between their configs before each
-                        phase, rounds rotating their order, so that no chain's processes favour it)
+                        phase, rounds taking every order in turn, so that no chain's processes
+                        favour it and each config follows each other equally often)
   --quick               1 round of 3 s phases, 1 s warm-up, no write (a smoke run)
   --help                this text
 
@@ -472,19 +473,37 @@ function telemetryView(shared: Chain, config: { readonly name: ChainName; readon
   };
 }
 
-/** The chains in the order of this round: issue 5's shared-chain views rotate (each follows each other equally often); the rest keep their order. */
+/**
+ * The chains in the order of this round: issue 5's shared-chain views take the orders of every
+ * permutation in turn, so that each config follows each other equally often (what one config
+ * leaves behind, such as span batches still going out or garbage to collect, lands on the next
+ * phase; a plain rotation would always hand it to the same config). The rest keep their order.
+ */
 export function roundOrder(o: Options, chains: readonly Chain[], round: number): Chain[] {
   if (!o.sharedTelemetry) return [...chains];
   const views = chains.filter((c) => TELEMETRY_CHAINS.includes(c.name));
-  const shift = (round - 1) % Math.max(1, views.length);
-  const rotated = [...views.slice(shift), ...views.slice(0, shift)];
+  const orders = permutations(views.length);
+  const order = orders[(round - 1) % orders.length]!;
   let k = 0;
-  return chains.map((c) => (TELEMETRY_CHAINS.includes(c.name) ? rotated[k++]! : c));
+  return chains.map((c) => (TELEMETRY_CHAINS.includes(c.name) ? views[order[k++]!]! : c));
 }
 
-/** After a config switch: one second of closed-loop load, not measured, so that the phase starts in the new config's steady state. */
+/** Every order of 0 … n−1, lexicographic (within them each ordered pair of neighbours occurs equally often). */
+function permutations(n: number): number[][] {
+  if (n <= 1) return [[...Array(n).keys()]];
+  const out: number[][] = [];
+  for (let first = 0; first < n; first++) {
+    for (const rest of permutations(n - 1)) out.push([first, ...rest.map((x) => (x >= first ? x + 1 : x))]);
+  }
+  return out;
+}
+
+/**
+ * After a config switch: two seconds of closed-loop load, not measured, so that the phase starts
+ * in the new config's steady state (the previous config's span batches, sent within a second, are out).
+ */
 async function settle(o: Options, chain: Chain): Promise<void> {
-  await runLoadgen({ mode: 'closed', target: chain.target, connections: o.connections, durationMs: 1_000, maxRequests: 50_000_000 }, o.boost, () => {});
+  await runLoadgen({ mode: 'closed', target: chain.target, connections: o.connections, durationMs: 2_000, maxRequests: 50_000_000 }, o.boost, () => {});
 }
 
 /** What each config of the shared chain did to the Istio request counters: 0 when metrics are off, two per request (both sidecars) when on. */
@@ -632,7 +651,7 @@ async function main(argv: readonly string[]): Promise<number> {
     `Noise: other processes used a median ${median(all.map((m) => m.foreignCpuPct)).toFixed(1)} % (max ${Math.max(0, ...all.map((m) => m.foreignCpuPct).filter((x) => !Number.isNaN(x))).toFixed(1)} %) of CPU 0 during the phases; the generator sent late by a median p99 of ${median(fixedPhases.map((m) => m.sendLagP99Us)).toFixed(0)} µs in the fixed-rate phases (that lateness is inside the latency figures).`,
   ];
   const parameters = [
-    `Rounds: ${o.rounds}, interleaved (${o.chains.join(' → ')}${o.sharedTelemetry ? `; issue 5's chains are configs of one Weft chain, their order rotating by one each round` : ''}; each chain: fixed rate, then maximum throughput), after a ${o.warmupMs / 1000} s closed-loop warm-up of each chain (${o.connections} connections). Every figure is the median over the rounds; "added" latency is the median of the per-round differences to the direct chain.`,
+    `Rounds: ${o.rounds}, interleaved (${o.chains.join(' → ')}${o.sharedTelemetry ? `; issue 5's chains are configs of one Weft chain, switched before each phase with 2 s of unmeasured load after the switch, in every order in turn (each follows each other equally often)` : ''}; each chain: fixed rate, then maximum throughput), after a ${o.warmupMs / 1000} s closed-loop warm-up of each chain (${o.connections} connections). Every figure is the median over the rounds; "added" latency is the median of the per-round differences to the direct chain.`,
     o.fixedMs === 0 ? 'Fixed rate: not run (--fixed-seconds 0): only maximum-throughput phases, interleaved chain by chain.' : `Fixed rate: ${o.rate} req/s for ${o.fixedMs / 1000} s per round, open loop (bench/lib/loadgen.ts, raw keep-alive sockets, 8 connections opened ahead and up to 64), latency measured from each request's scheduled send time (no coordinated omission).`,
     `Maximum throughput: closed loop, ${o.connections} connections, ${o.maxMs / 1000} s per round, with ${o.maxTool === 'wrk' ? '`wrk -t1` (Debian\'s package; bench/lib/loadgen.ts alone cannot saturate the direct chain)' : 'bench/lib/loadgen.ts'}.`,
     `Request: \`GET /\` with \`Host: backend:8080\` (the direct chain: the backend's address); answer 200 with a 38-byte body from bench/e2e/backend.ts (node:http), the same backend for all chains.`,
