@@ -22,24 +22,41 @@ const OTLP_KIND = { SERVER: 2, CLIENT: 3 } as const;
 const STATUS_UNSET = 0;
 const STATUS_ERROR = 2;
 
-/** `"k":"v",…` of a [key, value, …] list, without braces; '' for an empty list. */
-function members(list: readonly string[]): string {
+/**
+ * Tag keys as JSON literals: a span's keys are Envoy's and Istio's names and the mesh's custom
+ * tags, a small set, so each is escaped once (jsonString was a third of encoding a span,
+ * bench/micro/tracing.bench.ts). Bounded: past KEY_CACHE_MAX keys, new ones are escaped each time.
+ */
+const keyCache = new Map<string, string>();
+const KEY_CACHE_MAX = 512;
+
+function key(k: string): string {
+  let j = keyCache.get(k);
+  if (j === undefined) {
+    j = q(k);
+    if (keyCache.size < KEY_CACHE_MAX) keyCache.set(k, j);
+  }
+  return j;
+}
+
+/** `"k":"v",…` of a [key, value, …] list, without braces; '' for an empty list. The first `plain` values need no escaping. */
+function members(list: readonly string[], plain = 0): string {
   let out = '';
-  for (let i = 0; i < list.length; i += 2) out += `${i === 0 ? '' : ','}${q(list[i]!)}:${q(list[i + 1]!)}`;
+  for (let i = 0; i < list.length; i += 2) out += `${i === 0 ? '' : ','}${key(list[i]!)}:${i < 2 * plain ? `"${list[i + 1]!}"` : q(list[i + 1]!)}`;
   return out;
 }
 
-/** OTLP KeyValue list items of a [key, value, …] list, without brackets. */
-function attributes(list: readonly string[]): string {
+/** OTLP KeyValue list items of a [key, value, …] list, without brackets. The first `plain` values need no escaping. */
+function attributes(list: readonly string[], plain = 0): string {
   let out = '';
-  for (let i = 0; i < list.length; i += 2) out += `${i === 0 ? '' : ','}{"key":${q(list[i]!)},"value":{"stringValue":${q(list[i + 1]!)}}}`;
+  for (let i = 0; i < list.length; i += 2) out += `${i === 0 ? '' : ','}{"key":${key(list[i]!)},"value":{"stringValue":${i < 2 * plain ? `"${list[i + 1]!}"` : q(list[i + 1]!)}}}`;
   return out;
 }
 
 /** The tags object of a span: the origin's tags, then the request's. */
 function tagsObject(s: FinishedSpan): string {
   const own = s.origin.fragment('tags', (o) => members(o.tags));
-  return s.tags.length === 0 ? `{${own}}` : `{${own},${members(s.tags)}}`;
+  return s.tags.length === 0 ? `{${own}}` : `{${own},${members(s.tags, s.plainValues)}}`;
 }
 
 /** Microseconds → nanoseconds as a decimal string (exact: µs since the epoch fit a double, × 1000 is appended digits). */
@@ -101,7 +118,7 @@ export function otlpFormat(scopeVersion: string): BatchFormat<FinishedSpan> {
       const own = s.origin.fragment('otlp', (o: SpanOrigin) => attributes(o.tags));
       return `{"traceId":"${s.traceId}","spanId":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentSpanId":"${s.parentSpanId}"`}`
         + `,"name":${q(s.name)},"kind":${OTLP_KIND[s.kind]},"startTimeUnixNano":"${nanos(s.startUs)}","endTimeUnixNano":"${nanos(s.startUs + s.durationUs)}"`
-        + `,"attributes":[${own}${s.tags.length === 0 ? '' : `,${attributes(s.tags)}`}],"status":{"code":${s.error ? STATUS_ERROR : STATUS_UNSET}}}`;
+        + `,"attributes":[${own}${s.tags.length === 0 ? '' : `,${attributes(s.tags, s.plainValues)}`}],"status":{"code":${s.error ? STATUS_ERROR : STATUS_UNSET}}}`;
     },
     close: ']}]}]}',
   };

@@ -59,8 +59,13 @@ export class FinishedSpan {
   readonly error: boolean;
   /** This request's tags, [key, value, …]; with the origin's, within SPAN_LIMITS. */
   readonly tags: readonly string[];
+  /**
+   * How many of the first tags have values that need no JSON escaping (numbers, the method the
+   * parser checked, Weft's own flags, socket addresses): the encoders write those as they are.
+   */
+  readonly plainValues: number;
 
-  constructor(origin: SpanOrigin, traceId: string, spanId: string, parentSpanId: string, name: string, kind: SpanKind, startUs: number, durationUs: number, error: boolean, tags: readonly string[]) {
+  constructor(origin: SpanOrigin, traceId: string, spanId: string, parentSpanId: string, name: string, kind: SpanKind, startUs: number, durationUs: number, error: boolean, tags: readonly string[], plainValues = 0) {
     this.origin = origin;
     this.traceId = traceId;
     this.spanId = spanId;
@@ -71,6 +76,7 @@ export class FinishedSpan {
     this.durationUs = durationUs;
     this.error = error;
     this.tags = tags;
+    this.plainValues = plainValues;
   }
 
   /** The value of one of this request's tags (not the origin's), or undefined. */

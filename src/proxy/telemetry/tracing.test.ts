@@ -171,13 +171,16 @@ test('hand-written bodies escape request text: quotes, backslashes and control c
   assert.equal(z.tags['user_agent'], odd);
 });
 
-test('a custom tag named like a standard one replaces its value instead of repeating the key', async () => {
-  const { tracer, spans, posts, clock } = setup({ exporters: [{ protocol: 'otlp-http', url: 'http://c/v1/traces' }], customTags: [{ tag: 'http.method', kind: 'literal', value: 'CUSTOM' }] });
+test('a custom tag named like a standard one replaces its value instead of repeating the key (and is escaped like any text)', async () => {
+  const { tracer, spans, posts, clock } = setup({ exporters: [{ protocol: 'otlp-http', url: 'http://c/v1/traces' }, { protocol: 'zipkin', url: 'http://z/api/v2/spans' }], customTags: [{ tag: 'http.method', kind: 'literal', value: 'CUS"TOM\\' }] });
   pass(tracer, request());
   await runFor(clock, 100);
-  assert.equal(spans[0]!.tags['http.method'], 'CUSTOM');
-  const keys = (JSON.parse(posts[0]!.body) as { resourceSpans: { scopeSpans: { spans: { attributes: { key: string }[] }[] }[] }[] }).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes.map((a) => a.key);
-  assert.equal(keys.filter((k) => k === 'http.method').length, 1);
+  assert.equal(spans[0]!.tags['http.method'], 'CUS"TOM\\');
+  const otlp = posts.find((p) => p.url.endsWith('/v1/traces'))!;
+  const attributes = (JSON.parse(otlp.body) as { resourceSpans: { scopeSpans: { spans: { attributes: { key: string; value: { stringValue: string } }[] }[] }[] }[] }).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes;
+  assert.deepEqual(attributes.filter((a) => a.key === 'http.method').map((a) => a.value.stringValue), ['CUS"TOM\\']);
+  const zipkin = posts.find((p) => p.url.endsWith('/api/v2/spans'))!;
+  assert.equal((JSON.parse(zipkin.body) as { tags: Record<string, string> }[])[0]!.tags['http.method'], 'CUS"TOM\\');
 });
 
 test('the trace store gets every span while under its budget, then a share chosen by trace id: whole traces, about budget per second', async () => {

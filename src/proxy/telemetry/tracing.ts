@@ -211,18 +211,20 @@ export class Tracer {
     const cluster = info.upstreamCluster === '' ? (info.direction === 'inbound' ? info.routeName : '-') : info.upstreamCluster;
     // Envoy's tags after the origin's (tracing-span.ts); the request's text is cut so that the
     // whole span stays within what the control plane takes (SPAN_LIMITS).
+    // The first PLAIN_TAGS values need no JSON escaping: the method passed the parser's token
+    // check, the protocol and flags are Weft's, the rest numbers and a socket's address.
     const tags: string[] = [
-      'guid:x-request-id', cut(info.requestId, TAG_VALUE_MAX),
-      'http.url', cut(`http://${req.authority}${req.path}`, Math.min(max, SPAN_LIMITS.maxValue)),
       'http.method', req.method,
       'http.protocol', r.protocol,
       'http.status_code', `${status}`,
       'response_flags', info.responseFlags === '' ? '-' : info.responseFlags,
       'request_size', `${req.body.received}`,
       'response_size', `${r.bytesSent}`,
+      'peer.address', info.downstreamRemoteAddress,
+      'guid:x-request-id', cut(info.requestId, TAG_VALUE_MAX),
+      'http.url', cut(`http://${req.authority}${req.path}`, Math.min(max, SPAN_LIMITS.maxValue)),
       'upstream_cluster', cluster,
       'upstream_cluster.name', cluster,
-      'peer.address', info.downstreamRemoteAddress,
     ];
     const ua = getHeader(req.headers, 'user-agent');
     if (ua !== undefined) tags.push('user_agent', cut(ua, TAG_VALUE_MAX));
@@ -249,6 +251,8 @@ export class Tracer {
       Math.max(1, Math.round((endMono - info.startMono) * 1000)),
       error,
       tags,
+      // A custom tag may have replaced one of them with request text.
+      cfg.customTags.length === 0 ? PLAIN_TAGS : 0,
     );
   }
 
@@ -310,6 +314,9 @@ export function postOptions(e: TraceExporter, env: NodeJS.ProcessEnv): PostOptio
   }
   return { headers, timeoutMs: e.timeoutMs ?? POST_TIMEOUT_MS };
 }
+
+/** How many of the tags #record puts first need no escaping (see there). */
+const PLAIN_TAGS = 7;
 
 function cut(s: string, max: number): string {
   return s.length <= max ? s : s.slice(0, max);
