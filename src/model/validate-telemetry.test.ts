@@ -33,7 +33,7 @@ test('bad values are named by path', () => {
     'telemetry.tracing.exporters[0].timeoutMs: not a positive number of milliseconds: 0',
     'telemetry.tracing.exporters[0].headers[0].name: not a header name',
     'telemetry.tracing.exporters[0].headers[1]: needs exactly one of value, envName (a string)',
-    'telemetry.tracing.exporters[0].headers[2].value: carries a line break or NUL',
+    'telemetry.tracing.exporters[0].headers[2].value: carries a character a header value cannot (a control character or one above U+00FF)',
   ]);
   assert.deepEqual(problems(exporter({ timeoutMs: 2500, headers: [{ name: 'X-Token', value: 'abc' }, { name: 'x-env', envName: 'T' }] })), []);
 });

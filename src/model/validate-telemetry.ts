@@ -1,6 +1,14 @@
 // The proxy-side check of ProxyConfig.telemetry (issue 5): sampling in range, exporter URLs the sidecar can POST to, tags it can set, the metrics switch.
 import { TRACE_EXPORT_PROTOCOLS } from './proxy-config.ts';
 
+/** A character Node's HTTP client refuses in a header value (RFC 9110 field-value: tab, visible ASCII, obs-text). */
+const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** Whether `v` cannot be sent as an HTTP header value (a control character such as a line break, or one above U+00FF). */
+export function badHeaderValue(v: string): boolean {
+  return BAD_HEADER_VALUE.test(v);
+}
+
 type Bad = (path: string, msg: string) => void;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -33,7 +41,7 @@ export function checkTelemetry(value: unknown, bad: Bad): void {
             if (!isObject(h) || typeof h.name !== 'string' || !FIELD_NAME.test(h.name.toLowerCase())) return bad(`${r}.name`, 'not a header name');
             const sources = [h.value, h.envName].filter((v) => v !== undefined);
             if (sources.length !== 1 || typeof sources[0] !== 'string') bad(r, 'needs exactly one of value, envName (a string)');
-            else if (typeof h.value === 'string' && /[\r\n\0]/.test(h.value)) bad(`${r}.value`, 'carries a line break or NUL');
+            else if (typeof h.value === 'string' && badHeaderValue(h.value)) bad(`${r}.value`, 'carries a character a header value cannot (a control character or one above U+00FF)');
           });
         }
       });

@@ -253,6 +253,7 @@ test('the HTTP export sends the provider\'s headers (envName from this sidecar\'
 test('postOptions: literal and environment headers in order, lower-case names; the default timeout when none is set', () => {
   assert.deepEqual(postOptions({ protocol: 'zipkin', url: 'http://z:9411/api/v2/spans' }, {}), { headers: [], timeoutMs: 5_000 });
   assert.deepEqual(postOptions({ protocol: 'otlp-http', url: 'http://o:4318/v1/traces', timeoutMs: 1500, headers: [{ name: 'A', value: '1' }, { name: 'b', envName: 'B' }] }, { B: '2' }), { headers: [['a', '1'], ['b', '2']], timeoutMs: 1500 });
+  assert.deepEqual(postOptions({ protocol: 'otlp-http', url: 'http://o:4318/v1/traces', headers: [{ name: 'b', envName: 'B' }] }, { B: 'x\r\ny: 1' }).headers, [], 'a variable Node would refuse as a header value is left out');
 });
 
 async function waitFor(ok: () => boolean, what: string): Promise<void> {

@@ -27,6 +27,7 @@
 import * as http from 'node:http';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { CustomTag, ProxyConfig, TraceExporter, TracingConfig } from '../../model/proxy-config.ts';
+import { badHeaderValue } from '../../model/validate-telemetry.ts';
 import { SPAN_LIMITS } from '../../model/trace.ts';
 import type { StreamRecord } from '../http/connection-manager.ts';
 import { getHeader, type HttpRequest, type OpenSpan, type Service } from '../http/message.ts';
@@ -304,13 +305,14 @@ export class Tracer {
 
 /**
  * An exporter's request settings: its headers with environment variables read once per config
- * (from this sidecar's environment; an unset variable sends no header), and its timeout.
+ * (from this sidecar's environment; an unset variable, or one no header could carry, sends no header), and its timeout.
  */
 export function postOptions(e: TraceExporter, env: NodeJS.ProcessEnv): PostOptions {
   const headers: [string, string][] = [];
   for (const h of e.headers ?? []) {
     const value = 'value' in h ? h.value : env[h.envName];
-    if (value !== undefined) headers.push([h.name.toLowerCase(), value]);
+    // A variable's value is checked here as config values are at apply: one Node would refuse is left out.
+    if (value !== undefined && !badHeaderValue(value)) headers.push([h.name.toLowerCase(), value]);
   }
   return { headers, timeoutMs: e.timeoutMs ?? POST_TIMEOUT_MS };
 }

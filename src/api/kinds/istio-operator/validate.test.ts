@@ -49,7 +49,8 @@ test('sampling, collector address, providers and references are checked', () => 
   expectError(otel({ headers: [{ name: 'x-token' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0]', /exactly one of value, envName/);
   expectError(otel({ headers: [{ name: 'x-token', value: 'a', envName: 'TOKEN' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0]', /exactly one of value, envName/);
   expectError(otel({ headers: [{ name: 'bad name', value: 'a' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0].name', /./);
-  expectError(otel({ headers: [{ name: 'x-token', value: 'a\r\nx-evil: 1' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0].value', /line break/);
+  expectError(otel({ headers: [{ name: 'x-token', value: 'a\r\nx-evil: 1' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0].value', /control character \(such as a line break\)/);
+  expectError(otel({ headers: [{ name: 'x-token', value: 'caf\u0100' }] }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.headers[0].value', /above U\+00FF/);
   expectError({ defaultConfig: { tracing: { customTags: { r: { environment: { name: '' } } } } } }, 'spec.meshConfig.defaultConfig.tracing.customTags.r.environment.name', /name is required/);
   expectError(otel({ timeout: '0s' }), 'spec.meshConfig.extensionProviders[0].opentelemetry.http.timeout', /more than 0/);
   expectError({ enableTracing: true, tracingg: 1 }, 'spec.meshConfig.tracingg', /unknown field "tracingg"/);

@@ -5,6 +5,7 @@ import type { ObjectMeta } from '../../resource.ts';
 import { headerNameError } from '../../rules/headers.ts';
 import { parseAccessLogFormat } from '../../../model/access-log-format.ts';
 import { parseDuration } from '../../../lib/duration.ts';
+import { badHeaderValue } from '../../../model/validate-telemetry.ts';
 import type { ExtensionProvider, IstioOperatorSpec } from './types.ts';
 
 /** Providers every mesh has without declaring them (Istio's built-in "envoy" access log and "prometheus" metrics). */
@@ -64,7 +65,7 @@ export function validateIstioOperator(spec: IstioOperatorSpec, _meta: ObjectMeta
       const e = headerNameError(h.name);
       if (e !== null) report.error([...hp, 'name'], e);
       if ((h.value === undefined) === (h.envName === undefined)) report.error(hp, `header "${h.name}" must have exactly one of value, envName`);
-      if (h.value !== undefined && /[\r\n\0]/.test(h.value)) report.error([...hp, 'value'], `header "${h.name}": a value cannot carry a line break or NUL`);
+      if (h.value !== undefined && badHeaderValue(h.value)) report.error([...hp, 'value'], `header "${h.name}": a value cannot carry a control character (such as a line break) or one above U+00FF`);
     });
     if (p.opentelemetry?.http?.timeout !== undefined && parseDuration(p.opentelemetry.http.timeout) === 0) {
       report.error(at('extensionProviders', i, 'opentelemetry', 'http', 'timeout'), 'timeout must be more than 0');
