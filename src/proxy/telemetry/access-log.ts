@@ -126,14 +126,45 @@ function jsonLine(r: StreamRecord, now: number): string {
   if (xff !== undefined) line += `,"x_forwarded_for":${str(xff)}`;
   const ua = getHeader(req.headers, 'user-agent');
   if (ua !== undefined) line += `,"user_agent":${str(ua)}`;
+  // Addresses a socket reported ("ip:port") need no escaping; values from config repeat from line
+  // to line and are escaped once per value (LastJson).
   line += `,"request_id":${str(info.requestId)},"authority":${str(req.authority)}`
-    + `,"upstream_host":${strOrNull(info.upstreamHost)},"upstream_cluster":${strOrNull(info.upstreamCluster)}`
-    + `,"upstream_local_address":${strOrNull(info.upstreamLocalAddress)}`;
-  if (info.routeName !== '') line += `,"route_name":${str(info.routeName)}`;
-  line += `,"downstream_local_address":${strOrNull(info.downstreamLocalAddress)},"downstream_remote_address":${strOrNull(downstreamRemote(r))}`;
-  if (info.peerIdentity !== '') line += `,"downstream_peer_identity":${str(info.peerIdentity)}`;
+    + `,"upstream_host":${upstreamHost.orNull(info.upstreamHost)},"upstream_cluster":${upstreamCluster.orNull(info.upstreamCluster)}`
+    + `,"upstream_local_address":${socketAddress(info.upstreamLocalAddress)}`;
+  if (info.routeName !== '') line += `,"route_name":${routeName.orNull(info.routeName)}`;
+  line += `,"downstream_local_address":${socketAddress(info.downstreamLocalAddress)},"downstream_remote_address":${socketAddress(downstreamRemote(r))}`;
+  if (info.peerIdentity !== '') line += `,"downstream_peer_identity":${peerIdentity.orNull(info.peerIdentity)}`;
   return `${line}}\n`;
 }
+
+/** An address a socket reported: digits, dots, colons, brackets, a zone id; nothing JSON must escape. */
+function socketAddress(v: string): string {
+  return v === '' ? 'null' : `"${v}"`;
+}
+
+/**
+ * The JSON literal of the value a field had on the last line: upstream host and cluster, route
+ * and peer identity come from config and certificates, the same string from one request to the
+ * next, so a pointer comparison usually saves escaping them again.
+ */
+class LastJson {
+  #raw = '';
+  #json = 'null';
+
+  orNull(v: string): string {
+    if (v === '') return 'null';
+    if (v !== this.#raw) {
+      this.#raw = v;
+      this.#json = jsonString(v);
+    }
+    return this.#json;
+  }
+}
+
+const upstreamHost = new LastJson();
+const upstreamCluster = new LastJson();
+const routeName = new LastJson();
+const peerIdentity = new LastJson();
 
 /** Envoy writes no newline of its own; like Istio, Weft ends a format string that lacks one with it. */
 function compileFormat(format: string): TextFormatter {
@@ -144,7 +175,6 @@ function compileFormat(format: string): TextFormatter {
 }
 
 const str = jsonString;
-const strOrNull = (v: string): string => (v === '' ? 'null' : jsonString(v));
 
 /** Date#toISOString of a wall-clock ms, remembered for the last one (requests of one millisecond share it). */
 let lastMs = Number.NaN;
