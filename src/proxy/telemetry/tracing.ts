@@ -288,7 +288,9 @@ export class Tracer {
     headers['content-type'] = contentType;
     headers['content-length'] = Buffer.byteLength(body);
     const timeoutMs = opts.timeoutMs;
-    const req = http.request(url, { method: 'POST', agent: this.#agent, timeout: timeoutMs, headers }, (res) => {
+    // The whole exchange is bounded (Envoy's http_service timeout), not only a quiet socket.
+    const signal = AbortSignal.timeout(timeoutMs);
+    const req = http.request(url, { method: 'POST', agent: this.#agent, signal, headers }, (res) => {
       res.resume();
       res.on('end', () => {
         const code = res.statusCode ?? 0;
@@ -297,8 +299,7 @@ export class Tracer {
       });
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`${url} did not answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (err) => reject(signal.aborted ? new Error(`${url} did not answer within ${timeoutMs} ms`) : err));
     req.end(body);
   });
 }
