@@ -4,7 +4,7 @@ import { spawnPinned, AsyncLineSource, firstJsonLine, type PinnedChild } from '.
 import { requestOnce, type Target } from '../lib/loadgen.ts';
 
 /** Issue 3 adds weft-resilience; issue 5 the telemetry chains (off, tracing at 1 % and at 100 %). */
-export type ChainName = 'direct' | 'weft' | 'weft-resilience' | 'weft-telemetry-off' | 'weft-trace-1' | 'weft-trace-100' | 'haproxy';
+export type ChainName = 'direct' | 'weft' | 'weft-resilience' | 'weft-telemetry-off' | 'weft-trace-1' | 'weft-trace-100' | 'weft-trace-1-log' | 'haproxy';
 
 export interface MeteredProcess {
   /** "sidecar A (outbound)", "haproxy B (inbound, mTLS)", … */

@@ -220,6 +220,13 @@ test('the issue-5 table appears when telemetry off and a tracing chain ran, with
   assert.match(text, /^\| 1 % \(weft-trace-1\) \| 5,000 \| 4,850 \| 4\.0 % \| ≤ 5 % \| PASS \| 0\.02 ms \|$/m);
   assert.match(text, /^\| 100 % \(weft-trace-100\) \| 5,000 \| 4,000 \| 20\.0 % \| ≤ 15 % \| FAIL \| 0\.20 ms \|$/m);
   assert.match(text, /^- weft-trace-100 ÷ weft-telemetry-off maximum throughput by round: 1: 0\.800, 2: 0\.800, 3: 0\.800\.$/m);
+  // The access-log row is measured and shown against 5 %, not judged.
+  const T1LOG: ChainInfo = { name: 'weft-trace-1-log', description: 'two sidecars, tracing 1 % and the access log', proxyRoles: ['A', 'B'], idleRssBytes: [] };
+  const withLog = [...all, ...[0.9, 0.9, 0.9].map((ratio, i) => m(i + 1, 'weft-trace-1-log', 'max', { throughput: [5000, 2500, 6000][i]! * ratio }))];
+  const rows = judgeTelemetry(summarize(OFF, withLog), [summarize(T1, withLog), summarize(T1LOG, withLog)], withLog);
+  assert.deepEqual(rows.map((r) => [r.chain, r.judged, r.pass]), [['weft-trace-1', true, true], ['weft-trace-1-log', false, false]]);
+  const logged = formatSection(run, [summarize(OFF, withLog), summarize(T1, withLog), summarize(T1LOG, withLog)], withLog, null);
+  assert.match(logged, /^\| 1 % \+ JSON access log \(weft-trace-1-log\) \| 5,000 \| 4,500 \| 10\.0 % \| ≤ 5 % \| not judged \(over the limit\) \| – \|$/m);
   // Without the baseline there is nothing to judge against: no table.
   const noBase = all.filter((x) => x.chain !== 'weft-telemetry-off');
   assert.doesNotMatch(formatSection(run, [summarize(T1, noBase)], noBase, null), /Issue 5/);

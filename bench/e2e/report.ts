@@ -222,22 +222,30 @@ export interface TelemetryRow {
   readonly cost: number;
   readonly limit: number;
   readonly pass: boolean;
+  /** False: shown against the limit, not one of the issue's targets (TELEMETRY_TARGETS). */
+  readonly judged: boolean;
   /** Median over rounds of (this chain − the off chain) p50 at the fixed rate, µs (shown, not judged). */
   readonly addedP50Us: number;
   readonly perRound: string;
 }
 
-/** Issue 5's targets: the throughput a tracing chain may lose against telemetry off. */
-export const TELEMETRY_TARGETS: readonly { readonly chain: ChainName; readonly sampling: string; readonly limit: number }[] = [
-  { chain: 'weft-trace-1', sampling: '1 %', limit: 0.05 },
-  { chain: 'weft-trace-100', sampling: '100 %', limit: 0.15 },
+/**
+ * Issue 5's targets: the throughput a tracing chain may lose against telemetry off. `judged: false`
+ * rows are measured the same way and shown against the limit of their sampling, but they are not
+ * the target's configuration (the access log, off by default, turned on as well).
+ */
+export const TELEMETRY_TARGETS: readonly { readonly chain: ChainName; readonly sampling: string; readonly limit: number; readonly judged: boolean }[] = [
+  { chain: 'weft-trace-1', sampling: '1 %', limit: 0.05, judged: true },
+  { chain: 'weft-trace-100', sampling: '100 %', limit: 0.15, judged: true },
+  { chain: 'weft-trace-1-log', sampling: '1 % + JSON access log', limit: 0.05, judged: false },
 ];
 
 /**
- * Issue 5's bar: telemetry on (metrics, access log, tracing) costs at most 15 % of the throughput
- * of telemetry off at 100 % sampling and 5 % at 1 %. Judged as issue 3's (judgeResilience): on
- * pairs from the same round, 1 − the median of the per-round maximum-throughput ratios against
- * `weft-telemetry-off`. One row per tracing chain that ran; no pair: NaN, which fails.
+ * Issue 5's bar: telemetry on (metrics, service-graph reports, tracing; the access log at its
+ * default, off, as in Istio) costs at most 15 % of the throughput of telemetry off at 100 %
+ * sampling and 5 % at 1 %. Judged as issue 3's (judgeResilience): on pairs from the same round,
+ * 1 − the median of the per-round maximum-throughput ratios against `weft-telemetry-off`. One row
+ * per tracing chain that ran; no pair: NaN, which fails.
  */
 export function judgeTelemetry(off: ChainSummary, on: readonly ChainSummary[], all: readonly PhaseMeasurement[]): TelemetryRow[] {
   const a = off.info.name;
@@ -249,7 +257,7 @@ export function judgeTelemetry(off: ChainSummary, on: readonly ChainSummary[], a
     const cost = 1 - median(ratios.map((x) => x.value));
     return [{
       chain: t.chain, sampling: t.sampling, baselineRps: off.maxRps, rps: s.maxRps, cost, limit: t.limit,
-      pass: !Number.isNaN(cost) && cost <= t.limit,
+      pass: !Number.isNaN(cost) && cost <= t.limit, judged: t.judged,
       addedP50Us: median(diffs.map((x) => x.value)),
       perRound: `${t.chain} ÷ ${a} maximum throughput by round: ${ratios.length === 0 ? 'none' : ratios.map((x) => `${x.round}: ${fmt(x.value, 3)}`).join(', ')}`,
     }];
@@ -332,9 +340,10 @@ export function formatSection(run: RunInfo, summaries: readonly ChainSummary[], 
     out.push('### Issue 5: telemetry cost', '');
     out.push('| sampling | weft-telemetry-off max req/s | with telemetry max req/s | throughput cost (median of per-round pairs) | target | result | added p50 at the fixed rate (median of pairs) |', '|---|--:|--:|--:|--:|---|--:|');
     for (const r of telemetryRows) {
-      out.push(`| ${r.sampling} (${r.chain}) | ${fmt(r.baselineRps)} | ${fmt(r.rps)} | ${fmt(r.cost * 100, 1)} % | ≤ ${fmt(r.limit * 100)} % | ${r.pass ? 'PASS' : 'FAIL'} | ${fmt(r.addedP50Us / 1000, 2)} ms |`);
+      const result = r.judged ? (r.pass ? 'PASS' : 'FAIL') : `not judged (${r.pass ? 'within' : 'over'} the limit)`;
+      out.push(`| ${r.sampling} (${r.chain}) | ${fmt(r.baselineRps)} | ${fmt(r.rps)} | ${fmt(r.cost * 100, 1)} % | ≤ ${fmt(r.limit * 100)} % | ${result} | ${Number.isNaN(r.addedP50Us) ? '–' : `${fmt(r.addedP50Us / 1000, 2)} ms`} |`);
     }
-    out.push('', 'With telemetry: Istio metrics, the JSON access log (to /dev/null) and tracing at the given sampling, every span exported to a Zipkin sink and the control plane\'s trace store sent its share (at most 100 spans a second per sidecar, chosen by trace id; docs/observability.md). Judged as issue 3\'s table: the chains run in the same rounds, so the cost is 1 − the median of the per-round maximum-throughput ratios against weft-telemetry-off; the req/s columns are each chain\'s own median, for reference.', '');
+    out.push('', 'With telemetry: Weft\'s telemetry as it is when turned on — Istio metrics, the service-graph reports and tracing at the given sampling, every span exported to a Zipkin sink and the control plane\'s trace store sent its share (at most 100 spans a second per sidecar, chosen by trace id; docs/observability.md); the access log at its default, off, as in Istio and Linkerd. The "+ JSON access log" row turns the log on as well (written to /dev/null) and is shown, not judged. Judged as issue 3\'s table: the chains run in the same rounds, so the cost is 1 − the median of the per-round maximum-throughput ratios against weft-telemetry-off; the req/s columns are each chain\'s own median, for reference.', '');
     for (const r of telemetryRows) out.push(`- ${r.perRound}.`);
     out.push('');
   }

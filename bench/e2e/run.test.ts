@@ -9,7 +9,7 @@ test('defaults follow issue 2: 5 rounds, 1000 req/s for 15 s, 10 s at 64 connect
   assert.notEqual(o, 'help');
   if (o === 'help') return;
   assert.deepEqual([o.rounds, o.rate, o.fixedMs, o.maxMs, o.connections], [5, 1000, 15_000, 10_000, 64]);
-  assert.deepEqual(o.chains, ['direct', 'weft', 'weft-resilience', 'weft-telemetry-off', 'weft-trace-1', 'weft-trace-100', 'haproxy']);
+  assert.deepEqual(o.chains, ['direct', 'weft', 'weft-resilience', 'weft-telemetry-off', 'weft-trace-1', 'weft-trace-100', 'weft-trace-1-log', 'haproxy']);
   assert.deepEqual([o.maxTool, o.accessLog, o.launcher, o.profile, o.boost, o.write], ['wrk', 'devnull', 'auto', false, true, true]);
 });
 

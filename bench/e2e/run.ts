@@ -38,10 +38,10 @@ import type { AccessLogMode } from './weft-launcher.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RESULTS = join(ROOT, 'bench/RESULTS.md');
-const ALL_CHAINS: readonly ChainName[] = ['direct', 'weft', 'weft-resilience', 'weft-telemetry-off', 'weft-trace-1', 'weft-trace-100', 'haproxy'];
+const ALL_CHAINS: readonly ChainName[] = ['direct', 'weft', 'weft-resilience', 'weft-telemetry-off', 'weft-trace-1', 'weft-trace-100', 'weft-trace-1-log', 'haproxy'];
 /** Issue 5's chains, and the sampling percentage of those that trace. */
-const TELEMETRY_CHAINS: readonly ChainName[] = ['weft-telemetry-off', 'weft-trace-1', 'weft-trace-100'];
-const TRACE_PERCENT: Partial<Record<ChainName, number>> = { 'weft-trace-1': 1, 'weft-trace-100': 100 };
+const TELEMETRY_CHAINS: readonly ChainName[] = ['weft-telemetry-off', 'weft-trace-1', 'weft-trace-100', 'weft-trace-1-log'];
+const TRACE_PERCENT: Partial<Record<ChainName, number>> = { 'weft-trace-1': 1, 'weft-trace-100': 100, 'weft-trace-1-log': 1 };
 
 const HELP = `npm run bench [-- OPTIONS]   (or: node bench/e2e/run.ts [OPTIONS])
 
@@ -50,9 +50,11 @@ mTLS → Weft sidecar → backend, (c) the same chain built from HAProxy; writes
 Variants of (b), each with Istio config applied before its sidecars start:
   weft-resilience       issue 3: timeout, retries, pool limits, outlier detection (never triggered)
   weft-telemetry-off    issue 5's baseline: metrics, access log and tracing switched off
-  weft-trace-1          issue 5: metrics, access log (/dev/null), tracing at 1 % to a Zipkin sink
+  weft-trace-1          issue 5: metrics and tracing at 1 % to a Zipkin sink (access log at its
+                        default, off, as in Istio)
   weft-trace-100        the same at 100 % sampling (the sink runs on CPU 1 and counts spans)
-A full default run (5 rounds, all 7 chains) takes about 20 minutes.
+  weft-trace-1-log      weft-trace-1 with the JSON access log turned on (to /dev/null)
+A full default run (5 rounds, all 8 chains) takes about 23 minutes.
 
   --rounds N            rounds of (fixed, max) per chain, interleaved            (default 5)
   --rate N              fixed rate, requests per second                          (default 1000)
@@ -61,7 +63,8 @@ A full default run (5 rounds, all 7 chains) takes about 20 minutes.
   --connections N       closed-loop connections for the max phase and warm-up   (default 64)
   --warmup-seconds S    closed-loop warm-up of each chain before round 1         (default 5)
   --chains LIST         comma-separated subset of direct, weft, weft-resilience,
-                        weft-telemetry-off, weft-trace-1, weft-trace-100, haproxy (default all)
+                        weft-telemetry-off, weft-trace-1, weft-trace-100, weft-trace-1-log,
+                        haproxy (default all)
   --max-tool wrk|node   closed-loop generator for the max phase                  (default wrk)
   --access-log MODE     Weft access log: devnull (written to /dev/null) or off   (default devnull)
   --launcher MODE       auto, cli (bin/weft.js) or launcher (bench/e2e/weft-launcher.ts) (default auto)
@@ -376,7 +379,8 @@ function chainConfig(name: ChainName, workDir: string, sinkPort: number | null):
   const percent = TRACE_PERCENT[name];
   if (percent !== undefined) {
     if (sinkPort === null) throw new Error(`chain ${name} needs the span sink, which was not started`);
-    return { config: { name, yaml: tracingYaml(percent, sinkPort, sinkPath(name)), words: `metrics on, access log on, tracing at ${percent} % sampling to a Zipkin provider (the bench's span sink, bench/e2e/span-sink.ts, on CPU ${CLIENT_CPU}) and to the control plane (bench/e2e/weft-chain.ts tracingYaml)` } };
+    const log = name === 'weft-trace-1-log';
+    return { config: { name, yaml: tracingYaml(percent, sinkPort, sinkPath(name), log), words: `metrics on, tracing at ${percent} % sampling to a Zipkin provider (the bench's span sink, bench/e2e/span-sink.ts, on CPU ${CLIENT_CPU}) and to the control plane, ${log ? 'and the JSON access log turned on (to /dev/null)' : 'access log at its default, off'} (bench/e2e/weft-chain.ts tracingYaml)` } };
   }
   return {};
 }
@@ -404,7 +408,7 @@ async function telemetryNotes(chains: readonly Chain[], sinkPort: number | null)
 }
 
 /** The chains `--profile` can run under --cpu-prof: every Weft chain. */
-const PROFILED_CHAINS = ['weft', 'weft-resilience', 'weft-telemetry-off', 'weft-trace-1', 'weft-trace-100'] as const;
+const PROFILED_CHAINS = ['weft', 'weft-resilience', 'weft-telemetry-off', 'weft-trace-1', 'weft-trace-100', 'weft-trace-1-log'] as const;
 type ProfiledChain = typeof PROFILED_CHAINS[number];
 
 /** Profiles one Weft chain with its config; the sidecar roles of any chain but `weft` are prefixed with its name. */

@@ -108,12 +108,14 @@ spec:
 `;
 
 /**
- * Issue 5's measured telemetry: metrics on (the default), the JSON access log on (written where the
- * sidecar's --access-log says: /dev/null in the bench), and tracing at `percent` % to a Zipkin
- * provider on the bench's span sink (bench/e2e/span-sink.ts), under `path` so that the sink
- * counts each chain apart. Spans also go to the control plane, as always.
+ * Issue 5's measured telemetry: Weft's telemetry as it is when turned on — metrics (on by default),
+ * the service-graph reports, and tracing at `percent` % to a Zipkin provider on the bench's span
+ * sink (bench/e2e/span-sink.ts), under `path` so that the sink counts each chain apart; spans also
+ * go to the control plane, as always. The access log stays at its default, off (as in Istio and
+ * Linkerd); `accessLog` turns it on as an operator would (the root Telemetry names the `envoy`
+ * provider), written where the sidecar's --access-log says: /dev/null in the bench.
  */
-export function tracingYaml(percent: number, sinkPort: number, path: string): string {
+export function tracingYaml(percent: number, sinkPort: number, path: string, accessLog = false): string {
   return `apiVersion: install.istio.io/v1alpha1
 kind: IstioOperator
 metadata:
@@ -139,7 +141,7 @@ metadata:
 spec:
   tracing:
   - randomSamplingPercentage: ${percent}
-`;
+${accessLog ? '  accessLogging:\n  - providers:\n    - name: envoy\n' : ''}`;
 }
 
 /**

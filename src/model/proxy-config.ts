@@ -32,7 +32,7 @@ export interface ProxyConfig {
 export interface TelemetryConfig {
   /** Absent: no spans are made or exported (trace headers are still propagated unchanged). */
   readonly tracing?: TracingConfig;
-  /** Absent: a JSON access log line per request (Weft's default). */
+  /** Absent: no access log (Istio's default; compile/telemetry.ts). */
   readonly accessLog?: AccessLogConfig;
   /** Absent: metrics on. */
   readonly metrics?: { readonly enabled: boolean };

@@ -49,7 +49,7 @@ export function registerProxy(program: Command, ctx: CliContext): void {
     .option('--inbound-port <port>', 'inbound mTLS listener that peers call; 0 picks one', parseListenPort, 0)
     .option('--admin-port <port>', 'admin endpoint (/ready, /config_dump); 0 picks one', parseListenPort, 0)
     .option('--address <ip>', 'address to bind and to register for peers', '127.0.0.1')
-    .option('--access-log <dest>', 'one JSON line per request: - (stdout), stderr, off, or a file', '-')
+    .option('--access-log <dest>', 'where the access log goes when the mesh config turns it on (off by default, as in Istio): - (stdout), stderr, off, or a file', '-')
     .option('--trust-domain <domain>', 'SPIFFE trust domain, as given to `weft control-plane --trust-domain` (default cluster.local)', parseTrustDomain)
     .option('--max-regex-length <n>', 'longest route regex this sidecar accepts; a config with a longer one is NACKed (default: 1024)', parsePositiveInt)
     .addOption(controlPlaneOption())

@@ -44,7 +44,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--app-port <port>', 'where the app listens, given to it as PORT (default: a free port)', parsePort)
     .option('--workload <name>', 'instance name (default: <service>[-<version>]-<4 random chars>)')
     .addOption(new Option('--ready-timeout <duration>', 'how long to wait for the sidecar\'s certificate and config').argParser(parseDurationMs).default(30_000, '30s'))
-    .option('--access-log <dest>', 'where the sidecar writes one JSON line per request: stderr (default, so the app keeps stdout to itself), - (stdout), off, or a file', 'stderr')
+    .option('--access-log <dest>', 'where the sidecar writes its access log when the mesh config turns it on (off by default, as in Istio): stderr (default, so the app keeps stdout to itself), - (stdout), off, or a file', 'stderr')
     .option('--trust-domain <domain>', 'SPIFFE trust domain, as given to `weft control-plane --trust-domain` (default cluster.local)', parseTrustDomain)
     .option('--max-regex-length <n>', 'longest route regex the sidecar accepts; a config with a longer one is NACKed (default: 1024)', parsePositiveInt)
     .addOption(controlPlaneOption())

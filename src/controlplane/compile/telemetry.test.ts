@@ -85,9 +85,14 @@ test('an opentelemetry provider\'s http.headers and http.timeout go with its exp
   ]);
 });
 
-test('access log: meshConfig encoding and file, Telemetry disabled and providers; metrics: an ALL_METRICS override', () => {
+test('access log: off by default; meshConfig encoding and file, Telemetry disabled and providers; metrics: an ALL_METRICS override', () => {
   assert.deepEqual(build({ istioOperators: [operator({ accessLogFile: '/dev/stdout', accessLogEncoding: 'TEXT', accessLogFormat: '%START_TIME%\n' })] })?.accessLog, { enabled: true, format: 'text', textFormat: '%START_TIME%\n' });
   assert.deepEqual(build({ istioOperators: [operator({ accessLogFile: '' })] })?.accessLog, { enabled: false, format: 'json' });
+  // Off unless something turns it on, as in Istio: no config, or an encoding without a file.
+  assert.equal(build({})?.accessLog, undefined);
+  assert.deepEqual(build({ istioOperators: [operator({ accessLogEncoding: 'JSON' })] })?.accessLog, { enabled: false, format: 'json' });
+  assert.deepEqual(build({ istioOperators: [operator({ accessLogFile: '/dev/stdout' })] })?.accessLog, { enabled: true, format: 'json' });
+  assert.deepEqual(build({ telemetries: [telemetry('on', ROOT, { accessLogging: [{ providers: [{ name: 'envoy' }] }] })] })?.accessLog, { enabled: true, format: 'json' });
   assert.deepEqual(build({ telemetries: [telemetry('off', 'default', { accessLogging: [{ disabled: true }] })] })?.accessLog, { enabled: false, format: 'json' });
   assert.deepEqual(build({ istioOperators: [operator(PROVIDERS)], telemetries: [telemetry('t', ROOT, { accessLogging: [{ providers: [{ name: 'file' }] }] })] })?.accessLog, { enabled: true, format: 'text', textFormat: '%REQ(:METHOD)%\n' });
   const off = telemetry('m', ROOT, { metrics: [{ overrides: [{ disabled: true }] }] });

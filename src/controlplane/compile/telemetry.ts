@@ -35,7 +35,7 @@ export function applicableTelemetries(telemetries: readonly Telemetry[], proxy: 
 
 /**
  * The proxy's TelemetryConfig, or undefined when nothing configures telemetry (Weft's defaults
- * then: no spans, JSON access log, metrics on). Of several IstioOperators (apply refuses a second
+ * then: no spans, no access log, metrics on). Of several IstioOperators (apply refuses a second
  * one) the first by namespace/name is read.
  *
  * Tracing is on when a provider named by the Telemetry resources (else by
@@ -144,17 +144,20 @@ function dedupe(exporters: readonly TraceExporter[]): TraceExporter[] {
 }
 
 /**
- * meshConfig.accessLogFile "" switches the log off, any other value on (Weft writes to the
- * sidecar's stdout); accessLogEncoding TEXT picks Envoy's text format with accessLogFormat.
- * Telemetry accessLogging overrides: `disabled`, and providers ("envoy", or an
- * envoyFileAccessLog provider whose logFormat.text makes it text). Weft's default encoding is JSON.
+ * Off unless something turns it on, as in Istio (whose default profile leaves accessLogFile empty)
+ * and Linkerd, both for its cost: measured in bench/RESULTS.md, the JSON line is most of what
+ * telemetry costs a request. meshConfig.accessLogFile "" (or absent) leaves the log off, any other
+ * value turns it on (Weft writes where the sidecar's --access-log says); accessLogEncoding TEXT
+ * picks Envoy's text format with accessLogFormat. Telemetry accessLogging overrides: an entry turns
+ * it on unless `disabled`, and providers ("envoy", or an envoyFileAccessLog provider whose
+ * logFormat.text makes it text) pick the format. Weft's default encoding is JSON.
  */
 function buildAccessLog(mesh: MeshConfigSpec, specs: readonly TelemetrySpec[]): AccessLogConfig | undefined {
   const meshFormat = (): Pick<AccessLogConfig, 'format' | 'textFormat'> => mesh.accessLogEncoding === 'TEXT'
     ? { format: 'text', ...(mesh.accessLogFormat === undefined ? {} : { textFormat: mesh.accessLogFormat }) }
     : { format: 'json' };
   let configured = mesh.accessLogFile !== undefined || mesh.accessLogEncoding !== undefined || mesh.accessLogFormat !== undefined || mesh.defaultProviders?.accessLogging !== undefined;
-  let enabled = mesh.accessLogFile !== '';
+  let enabled = mesh.accessLogFile !== undefined && mesh.accessLogFile !== '';
   let providers: string[] | undefined;
   for (const spec of specs) {
     for (const a of spec.accessLogging ?? []) {

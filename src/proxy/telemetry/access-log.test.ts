@@ -7,6 +7,9 @@ import { AccessLog } from './access-log.ts';
 import { Body } from '../http/body.ts';
 import type { StreamRecord } from '../http/connection-manager.ts';
 import { newStreamInfo } from '../http/message.ts';
+/** The log is off until a config turns it on (as in Istio); these tests turn on the JSON format. */
+const JSON_ON = { enabled: true, format: 'json' } as const;
+
 
 function sink(): { out: PassThrough; text: () => string } {
   const out = new PassThrough();
@@ -33,6 +36,7 @@ function fullRecord(): StreamRecord {
 test('JSON: one valid line per request with Envoy field names, escaping what the request carries', () => {
   const s = sink();
   const log = new AccessLog(s.out);
+  log.configure(JSON_ON);
   log.record(fullRecord());
   const bare = newStreamInfo('inbound', '::1');
   log.record({ request: { method: 'POST', authority: 'b', path: '/', scheme: 'http', headers: [], body: Body.empty(), info: bare }, info: bare, protocol: 'HTTP/1.0', bytesSent: 0, responseHeaders: [] });
@@ -100,17 +104,22 @@ test('text: a custom format with REQ alternatives and length limits, RESP, addre
   assert.equal(s.text(), '/x?"y" evil z - 127.0.0.1:40000 127.0.0.1 127.0.0.1:51000 default outbound|8080||a.default.svc.cluster.local upstream_connect_error\n');
 });
 
-test('configure: off writes nothing; back to JSON when the field goes away', () => {
+test('configure: off until a config turns it on (Istio\'s default); off again when the field goes away', () => {
   const s = sink();
   const log = new AccessLog(s.out);
+  log.record(fullRecord());
   log.configure({ enabled: false, format: 'json' });
   log.record(fullRecord());
   log.flush();
   assert.equal(s.text(), '');
+  log.configure(JSON_ON);
+  log.record(fullRecord());
+  log.flush();
+  assert.match(s.text(), /^\{"start_time":[^\n]*\n$/);
   log.configure(undefined);
   log.record(fullRecord());
   log.flush();
-  assert.match(s.text(), /^\{"start_time":/);
+  assert.equal(s.text().split('\n').length, 2, 'nothing after the config dropped the field');
 });
 
 test('format strings: Envoy\'s default parses; unknown operators, bad headers and open operators are refused with where', () => {
@@ -139,6 +148,7 @@ test('validateProxyConfig NACKs an access-log config the sidecar cannot run', ()
 test('batches: nothing written before 16 KiB or 100 ms; a synchronous sink gets every line intact while the buffer is reused', async () => {
   const chunks: string[] = [];
   const log = new AccessLog({ writesSynchronously: true, write: (c: Uint8Array) => { chunks.push(Buffer.from(c).toString('utf8')); } });
+  log.configure(JSON_ON);
   log.record(fullRecord());
   assert.deepEqual(chunks, [], 'one line waits');
   await new Promise((r) => setTimeout(r, 150));

@@ -38,7 +38,8 @@ export class AccessLog {
   #buf = Buffer.allocUnsafeSlow(BUFFER_BYTES);
   #len = 0;
   #timer: NodeJS.Timeout | null = null;
-  #enabled = true;
+  /** Off until a config turns it on (compile/telemetry.ts: Istio's default). */
+  #enabled = false;
   /** null: JSON. */
   #text: TextFormatter | null = null;
   #textSource: string | undefined;
@@ -50,12 +51,12 @@ export class AccessLog {
   get enabled(): boolean { return this.#enabled; }
 
   /**
-   * The access-log settings of a new config version (absent: JSON on). The format string was
+   * The access-log settings of a new config version (absent: off). The format string was
    * checked when the config was validated (model/validate-access-log.ts); it is compiled here
    * once, not per request, and kept while the next version carries the same string.
    */
   configure(cfg: AccessLogConfig | undefined): void {
-    this.#enabled = cfg?.enabled ?? true;
+    this.#enabled = cfg?.enabled ?? false;
     if (cfg === undefined || cfg.format === 'json') {
       this.#text = null;
       this.#textSource = undefined;

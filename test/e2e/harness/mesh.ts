@@ -168,7 +168,11 @@ export interface RunSpec {
   readonly command: readonly string[];
   /** Added to the environment of `weft run`, which passes it to the app. */
   readonly env?: Readonly<Record<string, string>>;
-  /** The sidecar's access log: `off` by default (the tests count in the apps), `stderr` to read it. */
+  /**
+   * The sidecar's access log: `off` by default (the tests count in the apps), `stderr` to read it.
+   * The log is off in the mesh config until something turns it on (as in Istio), so the first
+   * `stderr` workload makes the mesh apply ACCESS_LOG_ON before it starts.
+   */
   readonly accessLog?: 'off' | 'stderr';
   /** Wait until the app prints this, after the sidecar is ready. */
   readonly appReady?: RegExp;
@@ -230,6 +234,22 @@ export interface ConfigDump {
   } | null;
 }
 
+/**
+ * Istio's way to turn the sidecars' access log on for the whole mesh (a root-namespace Telemetry
+ * naming the `envoy` provider; the log is off by default, as in Istio). A test that applies its
+ * own istio-system/mesh-default replaces it.
+ */
+export const ACCESS_LOG_ON = `apiVersion: telemetry.istio.io/v1
+kind: Telemetry
+metadata:
+  name: mesh-default
+  namespace: istio-system
+spec:
+  accessLogging:
+  - providers:
+    - name: envoy
+`;
+
 const READY_LINE = /sidecar for .+? ready: outbound 127\.0\.0\.1:(\d+) inbound 127\.0\.0\.1:(\d+) admin 127\.0\.0\.1:(\d+); app port (\d+)/;
 const STARTING_LINE = /starting sidecar for .+? \(workload (\S+), control plane/;
 
@@ -249,6 +269,7 @@ export class Mesh {
   readonly #controlPlane: MeshProcess;
   readonly #processes = new Set<MeshProcess>();
   #closed = false;
+  #accessLog: Promise<void> | null = null;
 
   private constructor(url: string, base: string, marker: string, controlPlane: MeshProcess) {
     this.url = url;
@@ -303,6 +324,14 @@ export class Mesh {
   }
 
   /** `weft <args>` against this mesh's control plane, to its end (killed after `timeoutMs`); `input` is its stdin (for `-f -`). */
+  /** Applies ACCESS_LOG_ON once (concurrent callers share the one apply). */
+  #accessLogOn(): Promise<void> {
+    this.#accessLog ??= this.weft(['apply', '-f', '-'], CLI_TIMEOUT_MS, ACCESS_LOG_ON).then((r) => {
+      if (r.code !== 0) throw new Error(`weft apply of the access-log mesh config exited ${r.code}\n${r.stdout}${r.stderr}`);
+    });
+    return this.#accessLog;
+  }
+
   async weft(args: readonly string[], timeoutMs = CLI_TIMEOUT_MS, input?: string): Promise<Result> {
     const p = this.#track(new MeshProcess(this.#spawn(args, {}, input), `weft ${args.join(' ')}`));
     try {
@@ -326,6 +355,7 @@ export class Mesh {
 
   /** Starts a long-running workload with `weft run`; resolves once its sidecar is ready (and its app printed `appReady`). */
   async run(spec: RunSpec): Promise<Workload> {
+    if (spec.accessLog === 'stderr') await this.#accessLogOn();
     const label = `weft run --service ${spec.service}${spec.version === undefined ? '' : ` --version ${spec.version}`}`;
     const proc = this.#spawn(this.#runArgs(spec), spec.env ?? {});
     const pending = this.#track(new MeshProcess(proc, label));
