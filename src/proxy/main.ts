@@ -131,6 +131,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     sendToControlPlane: async (json) => {
       const reply = await cp.postTelemetry(`/v1/proxies/${encodeURIComponent(id)}/spans`, json);
       if (reply.status < 200 || reply.status >= 300) throw new Error(`control plane answered ${reply.status} to a span batch`);
+      return reply.bodyReleased;
     },
   });
   const tracedOut = tracedLayer(tracer);

@@ -19,7 +19,12 @@ export class ControlPlaneError extends WeftError {
   }
 }
 
-export interface JsonReply { readonly status: number; readonly body: unknown }
+export interface JsonReply {
+  readonly status: number;
+  readonly body: unknown;
+  /** Whether the request's body had all gone to the operating system when the reply ended (the caller may reuse its memory). */
+  readonly bodyReleased: boolean;
+}
 
 export interface ControlPlaneCredentials {
   /** The mesh root(s), PEM: the control plane's HTTPS certificate must chain to it. */
@@ -125,7 +130,7 @@ export class ControlPlaneHttp {
                 parsed = text;
               }
             }
-            resolve({ status: res.statusCode ?? 0, body: parsed });
+            resolve({ status: res.statusCode ?? 0, body: parsed, bodyReleased: req.writableFinished });
           });
           res.on('error', reject);
         },

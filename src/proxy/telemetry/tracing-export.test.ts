@@ -1,4 +1,4 @@
-// Tests of the span batcher on virtual time: batches by size and by time, one in flight, a bounded queue that drops and counts, failures counted, close flushes, groups never mixed, bodies intact across buffer growth.
+// Tests of the span batcher on virtual time: batches by size and by time, one in flight, a bounded queue that drops and counts, failures counted, close flushes, groups never mixed, bodies intact across buffer growth, buffers reused only once released.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../lib/virtual-clock.ts';
@@ -95,4 +95,25 @@ test('spans of different groups never share a body; a body survives its buffer g
   await runFor(clock, 20);
   assert.deepEqual(bodies.map((x) => JSON.parse(x) as unknown), [{ g: 'a', items: ['x', long] }, { g: 'b', items: ['y'] }, { g: 'b', items: ['z'] }]);
   assert.deepEqual(b.stats, { exported: 4, dropped: 0, failed: 0 });
+});
+
+test('a buffer carries the next batch only when the sender says the transport let go of it', async () => {
+  for (const released of [true, false, undefined]) {
+    const clock = new VirtualClock(0);
+    const seen: { buffer: ArrayBufferLike; text: string }[] = [];
+    const b = new SpanBatcher('t', IDS, (body) => {
+      seen.push({ buffer: body.buffer, text: body.toString('utf8') });
+      return Promise.resolve(released);
+    }, { clock, maxQueue: 100, batchSize: 2, flushMs: 10 });
+    for (let round = 0; round < 3; round++) {
+      b.add(span(2 * round));
+      b.add(span(2 * round + 1));
+      await runFor(clock, 20);
+    }
+    // Every body intact, whichever memory it was written in.
+    assert.deepEqual(seen.map((x) => x.text), ['[0,1]', '[2,3]', '[4,5]']);
+    const reused = seen[1]!.buffer === seen[0]!.buffer && seen[2]!.buffer === seen[0]!.buffer;
+    const fresh = seen[1]!.buffer !== seen[0]!.buffer && seen[2]!.buffer !== seen[1]!.buffer;
+    assert.ok(released === true ? reused : fresh, `released ${String(released)}: ${reused ? 'reused' : 'not reused'}`);
+  }
 });

@@ -14,6 +14,10 @@
  * tracing (CPU profiles in bench/RESULTS.md). Encoded, a span is a few hundred bytes outside the
  * JavaScript heap, and the body needs no flattening or conversion when it is sent. (One buffer
  * per batch of up to 512 spans, sized like the last one.)
+ *
+ * A buffer serves again once the transport has let go of it (the sender says so): a fresh one per
+ * batch was fresh pages for the kernel to fault in and external memory for V8 to count towards its
+ * next full collection, both visible in a profile of the sidecars at 100 % sampling.
  */
 import type { Clock, Timer } from '../../lib/clock.ts';
 
@@ -41,8 +45,12 @@ export interface BatchFormat<S> {
   readonly close: string;
 }
 
-/** Delivers one batch body; rejects when the collector did not take it. */
-export type SendBatch = (body: Buffer, spans: number) => Promise<void>;
+/**
+ * Delivers one batch body; rejects when the collector did not take it. Resolves with true when the
+ * transport no longer holds `body` (every byte handed to the operating system), so that its memory
+ * may carry the next batch; anything else keeps it off limits.
+ */
+export type SendBatch = (body: Buffer, spans: number) => Promise<boolean | void>;
 
 export interface ExportStats {
   /** Spans the collector accepted. */
@@ -61,6 +69,8 @@ interface Batch {
 }
 
 const FIRST_BUFFER = 16 * 1024;
+/** One batch is in flight at a time, so one spare buffer is enough; a second covers a sealed batch waiting. */
+const SPARE_BUFFERS = 2;
 
 export class SpanBatcher<S> {
   readonly target: string;
@@ -74,6 +84,8 @@ export class SpanBatcher<S> {
   #queued = 0;
   /** A new batch's buffer starts as large as the last one grew (no regrowth at a steady rate). */
   #bufferSize = FIRST_BUFFER;
+  /** Buffers of sent batches the transport let go of (at most SPARE_BUFFERS). */
+  readonly #spare: Buffer[] = [];
   #timer: Timer | null = null;
   #timerDue = 0;
   #inFlight: Promise<void> | null = null;
@@ -103,9 +115,10 @@ export class SpanBatcher<S> {
       b = null;
     }
     if (b === null) {
-      // A body's buffer is never reused: an HTTP client may still hold it in a socket's write
-      // queue after the collector has answered (one that answers before reading it all).
-      b = { buf: Buffer.allocUnsafeSlow(this.#bufferSize), len: 0, count: 0, group };
+      // A body's buffer is reused only when the sender said the transport let go of it: an HTTP
+      // client may still hold it in a socket's write queue after the collector has answered (one
+      // that answers before reading it all).
+      b = { buf: this.#spare.pop() ?? Buffer.allocUnsafeSlow(this.#bufferSize), len: 0, count: 0, group };
       this.#open = b;
       write(b, f.open(span));
     } else {
@@ -157,8 +170,10 @@ export class SpanBatcher<S> {
     if (b === undefined) return;
     this.#queued -= b.count;
     try {
-      await this.#send(b.buf.subarray(0, b.len), b.count);
+      const released = await this.#send(b.buf.subarray(0, b.len), b.count);
       this.stats.exported += b.count;
+      // Kept only as large as new batches start (a smaller one would grow again, copying).
+      if (released === true && b.buf.length >= this.#bufferSize && this.#spare.length < SPARE_BUFFERS) this.#spare.push(b.buf);
     } catch {
       this.stats.failed += b.count;
     }

@@ -43,12 +43,16 @@ export interface PostOptions {
   readonly timeoutMs: number;
 }
 
-/** POSTs `body` to a collector; rejects unless it answers 2xx within the timeout. */
-export type PostBody = (url: string, contentType: string, body: Buffer, opts: PostOptions) => Promise<void>;
+/**
+ * POSTs `body` to a collector; rejects unless it answers 2xx within the timeout, else resolves with
+ * whether the body is no longer held (SendBatch).
+ */
+export type PostBody = (url: string, contentType: string, body: Buffer, opts: PostOptions) => Promise<boolean | void>;
 
 export interface TracerOptions {
   /** Delivers a SpanBatch, as JSON bytes, to the control plane's trace store (POST /v1/proxies/:id/spans). */
-  readonly sendToControlPlane: (json: Buffer) => Promise<void>;
+  /** As SendBatch: resolves with whether the body is no longer held. */
+  readonly sendToControlPlane: (json: Buffer) => Promise<boolean | void>;
   /** The trace store's budget (spans per second; default STORE_SPANS_PER_SECOND). */
   readonly storeSpansPerSecond?: number;
   /** Default: node:http with keep-alive, the exporter's headers and timeout (5 s unless configured). */
@@ -294,7 +298,8 @@ export class Tracer {
       res.resume();
       res.on('end', () => {
         const code = res.statusCode ?? 0;
-        if (code >= 200 && code < 300) resolve();
+        // writableFinished: every byte of the body went to the operating system (SendBatch).
+        if (code >= 200 && code < 300) resolve(req.writableFinished);
         else reject(new Error(`${url} answered ${code}`));
       });
       res.on('error', reject);
