@@ -8,6 +8,7 @@ import { newStreamInfo, getHeader, type HttpRequest } from '../http/message.ts';
 import { request, runFor, seededRandom } from '../filters/test-fixtures.ts';
 import { postOptions, Tracer, withEnvironmentTags } from './tracing.ts';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -246,6 +247,67 @@ test('the HTTP export sends the provider\'s headers (envName from this sidecar\'
   } finally {
     await tracer.close(100);
     server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test('span batches over a real socket arrive intact while their buffers are reused, also to a collector that answers before it has read a body', { timeout: 60_000 }, async () => {
+  // A keep-alive collector written on net (Node's own HTTP server closes a connection whose
+  // request it answered unread): every other request is answered as soon as its head is in and its
+  // body then read 300 ms later, so its tail is still in the sender's queue when the answer comes.
+  const SPANS = 12_000;
+  const bodies: string[] = [];
+  let requests = 0;
+  const server = net.createServer((sock) => {
+    let buf = Buffer.alloc(0);
+    let need = -1;
+    let early = false;
+    const pump = (): void => {
+      for (;;) {
+        if (need < 0) {
+          const end = buf.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          need = Number(/content-length: *(\d+)/i.exec(buf.subarray(0, end).toString('latin1'))?.[1] ?? 0);
+          buf = buf.subarray(end + 4);
+          early = requests++ % 2 === 0;
+          if (early) {
+            sock.write('HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n');
+            sock.pause();
+            setTimeout(() => sock.resume(), 300);
+            continue;
+          }
+        }
+        if (buf.length < need) return;
+        bodies.push(buf.subarray(0, need).toString('utf8'));
+        buf = buf.subarray(need);
+        if (!early) sock.write('HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n');
+        need = -1;
+      }
+    };
+    sock.on('data', (c: Buffer) => { buf = Buffer.concat([buf, c]); pump(); });
+    sock.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/spans`;
+  const tracer = new Tracer({ sendToControlPlane: () => Promise.resolve(), batch: { flushMs: 5, batchSize: SPANS, maxQueue: 100_000 } });
+  try {
+    tracer.update(config({ exporters: [{ protocol: 'zipkin', url }] }));
+    const paths: string[] = [];
+    // Batches of SPANS spans (~15 MB, more than loopback's socket buffers hold), one after the other.
+    const pad = 'p'.repeat(200);
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < SPANS; i++) {
+        const path = `/r${round}/${i}/${pad}`;
+        paths.push(path);
+        pass(tracer, request({ path }));
+      }
+      await waitFor(() => tracer.stats().exporters.find((e) => e.target.includes(url))?.exported === SPANS * (round + 1), `batch ${round} exported`);
+    }
+    await waitFor(() => bodies.length === 4, `four bodies read (${bodies.length} of ${requests} requests; sizes ${bodies.map((b) => b.length).join(', ')})`);
+    const got = bodies.flatMap((b) => (JSON.parse(b) as { tags: Record<string, string> }[]).map((x) => x.tags['http.url']!.replace(/^http:\/\/[^/]+/, '')));
+    assert.deepEqual(got.sort(), paths.sort(), 'every span once, none overwritten by a later batch');
+  } finally {
+    await tracer.close(100);
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
