@@ -331,11 +331,6 @@ function cut(s: string, max: number): string {
 }
 
 /**
- * Istio's customTags, after Envoy's: a tag of the same name as a standard one replaces its value;
- * new ones fill what is left of the span's tag budget (the control plane refuses more), keeping
- * room for the "error" tag.
- */
-/**
  * Istio's environment custom tags, resolved once per config from this sidecar's environment: the
  * variable's value, else its defaultValue, else no tag. What is left per request are literal and
  * header tags.
@@ -353,6 +348,11 @@ export function withEnvironmentTags(cfg: TracingConfig, env: NodeJS.ProcessEnv):
   return { ...cfg, customTags };
 }
 
+/**
+ * Istio's customTags, after Envoy's: a tag of the same name as a standard one replaces its value;
+ * new ones fill what is left of the span's tag budget (the control plane refuses more), keeping
+ * room for the "error" tag.
+ */
 function addCustomTags(tags: string[], originTags: readonly string[], cfg: TracingConfig, req: HttpRequest): void {
   let count = (tags.length + originTags.length) / 2;
   let text = 0;
