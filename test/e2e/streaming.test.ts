@@ -15,13 +15,14 @@ const WARMUP_SIZE = 32 * MB;
  * Allowed growth of each sidecar's RSS during the two 100 MB transfers, over its level after a
  * warm-up transfer. A sidecar that held the body would grow by at least the body, 100 MB (more
  * with the TLS copies); one that streams holds a few 64 KiB chunks per direction — but the chunks
- * it is done with are freed only when V8 collects their Buffer objects, and V8 lets such external
- * memory pile up by tens of MB before it collects. Measured on this 2-core machine: +1 to +31 MB
- * over a dozen runs of this test, and the growth does not scale with the bytes (a 1 GB upload
- * peaked at +50 MB and the process then stayed at ~150 MB). 50 MB, half a body, is above that
- * noise and below anything that keeps the body, or half of it.
+ * it is done with are freed only when V8 collects their Buffer objects, and V8 lets external
+ * (ArrayBuffer) memory grow by up to its soft limit, 64 MB, before that growth alone makes it
+ * collect. Measured on this 2-core machine: +1 to +31 MB over a dozen local runs, up to +51.5 MB
+ * in CI runs under load, and the growth does not scale with the bytes (a 1 GB upload peaked at
+ * +50 MB and the process then stayed at ~150 MB). 80 MB is above V8's 64 MB allowance and still
+ * below one body, so a sidecar that keeps the body fails and one that streams does not.
  */
-const MAX_GROWTH = 50 * MB;
+const MAX_GROWTH = 80 * MB;
 const SAMPLE_EVERY_MS = 25;
 const CHUNK = 64 * 1024;
 
