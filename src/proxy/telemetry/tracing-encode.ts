@@ -6,100 +6,160 @@
  *
  * Written by hand, not with JSON.stringify of an object per span: at 100 % sampling each sidecar
  * encodes every request's span for each exporter, and building then walking those objects cost
- * several times more (bench/micro/tracing.bench.ts). Every value that can carry request text goes
- * through jsonString(); the fragments every span of one origin shares are encoded once
- * (SpanOrigin.fragment). Each format is a BatchFormat: the batcher (tracing-export.ts) writes a
- * span's text into the batch's bytes as the span ends. The receivers in test/e2e check both
- * collector formats on the wire.
+ * several times more (bench/micro/tracing.bench.ts). Each format is a BatchFormat: as a span ends
+ * the batcher (tracing-export.ts) has it written straight into the batch's bytes (lib/json-bytes.ts:
+ * no string is built for it). Every value that can carry request text goes through
+ * JsonBytes.string(); the fragments every span of one origin shares are encoded once
+ * (SpanOrigin.fragment). The receivers in test/e2e check both collector formats on the wire.
  */
-import { jsonString as q } from '../../lib/json-string.ts';
+import { jsonString } from '../../lib/json-string.ts';
+import { jsonBytes, type JsonBytes } from '../../lib/json-bytes.ts';
 import type { BatchFormat } from './tracing-export.ts';
 import type { FinishedSpan, SpanOrigin } from './tracing-span.ts';
 
-/** OTLP Span.SpanKind: SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3. */
-const OTLP_KIND = { SERVER: 2, CLIENT: 3 } as const;
+/** OTLP Span.SpanKind (SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3), with the start time's opening quote. */
+const OTLP_KIND = { SERVER: ',"kind":2,"startTimeUnixNano":"', CLIENT: ',"kind":3,"startTimeUnixNano":"' } as const;
 /** OTLP Status.StatusCode: STATUS_CODE_UNSET = 0, STATUS_CODE_ERROR = 2. */
 const STATUS_UNSET = 0;
 const STATUS_ERROR = 2;
+const CLOSE_BRACE = 125;
 
 /**
- * Tag keys as JSON literals: a span's keys are Envoy's and Istio's names and the mesh's custom
- * tags, a small set, so each is escaped once (jsonString was a third of encoding a span,
- * bench/micro/tracing.bench.ts). Bounded: past KEY_CACHE_MAX keys, new ones are escaped each time.
+ * Tag keys as the JSON text that starts their member (`,"key":`, and for OTLP
+ * `,{"key":"key","value":{"stringValue":`): a span's keys are Envoy's and Istio's names and the
+ * mesh's custom tags, a small set, so each is escaped once. Bounded: past KEY_CACHE_MAX keys, new
+ * ones are escaped each time.
  */
-const keyCache = new Map<string, string>();
 const KEY_CACHE_MAX = 512;
 
-function key(k: string): string {
-  let j = keyCache.get(k);
+/** A key's start from `cache`, made and kept (within KEY_CACHE_MAX) on first use. */
+function cached(cache: Map<string, string>, k: string, make: (k: string) => string): string {
+  let j = cache.get(k);
   if (j === undefined) {
-    j = q(k);
-    if (keyCache.size < KEY_CACHE_MAX) keyCache.set(k, j);
+    j = make(k);
+    if (cache.size < KEY_CACHE_MAX) cache.set(k, j);
   }
   return j;
 }
 
-/** `"k":"v",…` of a [key, value, …] list, without braces; '' for an empty list. The first `plain` values need no escaping. */
-function members(list: readonly string[], plain = 0): string {
-  let out = '';
-  for (let i = 0; i < list.length; i += 2) out += `${i === 0 ? '' : ','}${key(list[i]!)}:${i < 2 * plain ? `"${list[i + 1]!}"` : q(list[i + 1]!)}`;
-  return out;
+const memberStart = (k: string): string => `,${jsonString(k)}:`;
+const attributeStart = (k: string): string => `,{"key":${jsonString(k)},"value":{"stringValue":`;
+
+const memberStarts = new Map<string, string>();
+const attributeStarts = new Map<string, string>();
+
+/** `"k":"v",…` of a [key, value, …] list, without braces; nothing for an empty list. `first`: no comma before the first. */
+function members(list: readonly string[], out: JsonBytes, first: boolean): void {
+  for (let i = 0; i < list.length; i += 2) {
+    const start = cached(memberStarts, list[i]!, memberStart);
+    out.member(first && i === 0 ? start.slice(1) : start, list[i + 1]!);
+  }
 }
 
-/** OTLP KeyValue list items of a [key, value, …] list, without brackets. The first `plain` values need no escaping. */
-function attributes(list: readonly string[], plain = 0): string {
-  let out = '';
-  for (let i = 0; i < list.length; i += 2) out += `${i === 0 ? '' : ','}{"key":${key(list[i]!)},"value":{"stringValue":${i < 2 * plain ? `"${list[i + 1]!}"` : q(list[i + 1]!)}}}`;
-  return out;
+/** OTLP KeyValue list items of a [key, value, …] list, without brackets. `first`: no comma before the first. */
+function attributes(list: readonly string[], out: JsonBytes, first: boolean): void {
+  for (let i = 0; i < list.length; i += 2) {
+    const start = cached(attributeStarts, list[i]!, attributeStart);
+    out.member(first && i === 0 ? start.slice(1) : start, list[i + 1]!);
+    out.raw('}}');
+  }
+}
+
+// What every span of one origin shares, made once per origin (SpanOrigin.fragment).
+function originTags(o: SpanOrigin, out: JsonBytes): void {
+  out.byte(123);
+  members(o.tags, out, true);
+}
+function originCp(o: SpanOrigin, out: JsonBytes): void {
+  out.member(',"service":', o.service);
+  out.member(',"node":', o.node);
+}
+function originZipkin(o: SpanOrigin, out: JsonBytes): void {
+  out.member(',"localEndpoint":{"serviceName":', o.service);
+  out.byte(CLOSE_BRACE);
+}
+function originOtlp(o: SpanOrigin, out: JsonBytes): void {
+  attributes(o.tags, out, true);
 }
 
 /** The tags object of a span: the origin's tags, then the request's. */
-function tagsObject(s: FinishedSpan): string {
-  const own = s.origin.fragment('tags', (o) => members(o.tags));
-  return s.tags.length === 0 ? `{${own}}` : `{${own},${members(s.tags, s.plainValues)}}`;
+function tagsObject(s: FinishedSpan, out: JsonBytes): void {
+  out.bytes(s.origin.fragment('tags', originTags));
+  members(s.tags, out, false);
+  out.byte(CLOSE_BRACE);
 }
 
-/** Microseconds → nanoseconds as a decimal string (exact: µs since the epoch fit a double, × 1000 is appended digits). */
-function nanos(us: number): string {
-  return `${Math.round(us)}000`;
+/** The ids every format starts a span with: trace id, span id after `idStart`, the parent's after `parentStart` when there is one; the last id's quote left open. */
+function ids(s: FinishedSpan, idStart: string, parentStart: string, out: JsonBytes): void {
+  out.raw('{"traceId":"');
+  out.raw(s.traceId);
+  out.raw(idStart);
+  out.raw(s.spanId);
+  if (s.parentSpanId !== '') {
+    out.raw(parentStart);
+    out.raw(s.parentSpanId);
+  }
 }
+
+const CP_KIND = { CLIENT: ',"kind":"CLIENT","startUs":', SERVER: ',"kind":"SERVER","startUs":' } as const;
 
 /** `{"spans":[SpanRecord, …]}` for POST /v1/proxies/:id/spans. */
 export const CONTROL_PLANE_FORMAT: BatchFormat<FinishedSpan> = {
   group: () => '',
-  open: () => '{"spans":[',
+  open: (_first, out) => out.raw('{"spans":['),
   separator: ',',
-  item(s) {
-    const who = s.origin.fragment('cp', (o) => `,"service":${q(o.service)},"node":${q(o.node)}`);
-    return `{"traceId":"${s.traceId}","spanId":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentSpanId":"${s.parentSpanId}"`}`
-      + `,"name":${q(s.name)},"kind":"${s.kind}","startUs":${s.startUs},"durationUs":${s.durationUs}${who},"error":${s.error},"tags":${tagsObject(s)}}`;
+  item(s, out) {
+    ids(s, '","spanId":"', '","parentSpanId":"', out);
+    out.member('","name":', s.name);
+    out.raw(CP_KIND[s.kind]);
+    out.number(s.startUs);
+    out.raw(',"durationUs":');
+    out.number(s.durationUs);
+    out.bytes(s.origin.fragment('cp', originCp));
+    out.raw(s.error ? ',"error":true,"tags":' : ',"error":false,"tags":');
+    tagsObject(s, out);
+    out.byte(CLOSE_BRACE);
   },
   close: ']}',
 };
 
+const ZIPKIN_KIND = { CLIENT: '","kind":"CLIENT","name":', SERVER: '","kind":"SERVER","name":' } as const;
+
 /** Zipkin v2: a JSON list; the reporting service is the localEndpoint, the peer (when known) the remoteEndpoint. */
 export const ZIPKIN_FORMAT: BatchFormat<FinishedSpan> = {
   group: () => '',
-  open: () => '[',
+  open: (_first, out) => out.byte(91),
   separator: ',',
-  item(s) {
-    const local = s.origin.fragment('zipkin', (o) => `,"localEndpoint":{"serviceName":${q(o.service)}}`);
-    return `{"traceId":"${s.traceId}","id":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentId":"${s.parentSpanId}"`}`
-      + `,"kind":"${s.kind}","name":${q(s.name)},"timestamp":${Math.round(s.startUs)},"duration":${Math.max(1, Math.round(s.durationUs))}`
-      + `${local}${remoteEndpoint(s)},"tags":${tagsObject(s)}}`;
+  item(s, out) {
+    ids(s, '","id":"', '","parentId":"', out);
+    out.member(ZIPKIN_KIND[s.kind], s.name);
+    out.raw(',"timestamp":');
+    out.number(Math.round(s.startUs));
+    out.raw(',"duration":');
+    out.number(Math.max(1, Math.round(s.durationUs)));
+    out.bytes(s.origin.fragment('zipkin', originZipkin));
+    remoteEndpoint(s, out);
+    out.raw(',"tags":');
+    tagsObject(s, out);
+    out.byte(CLOSE_BRACE);
   },
   close: ']',
 };
 
 /** The callee's service of a CLIENT span; the caller's IPv4 address of a SERVER span, when it is one. */
-function remoteEndpoint(s: FinishedSpan): string {
+function remoteEndpoint(s: FinishedSpan, out: JsonBytes): void {
   if (s.kind === 'CLIENT') {
     const remote = upstreamService(s.tag('upstream_cluster'));
-    if (remote !== undefined) return `,"remoteEndpoint":{"serviceName":${q(remote)}}`;
-    return '';
+    if (remote === undefined) return;
+    out.member(',"remoteEndpoint":{"serviceName":', remote);
+    out.byte(CLOSE_BRACE);
+    return;
   }
   const peer = s.tag('peer.address');
-  return peer !== undefined && IPV4.test(peer) ? `,"remoteEndpoint":{"ipv4":"${peer}"}` : '';
+  if (peer === undefined || !IPV4.test(peer)) return;
+  out.raw(',"remoteEndpoint":{"ipv4":"');
+  out.raw(peer);
+  out.raw('"}');
 }
 
 const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
@@ -111,30 +171,58 @@ const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 export function otlpFormat(scopeVersion: string): BatchFormat<FinishedSpan> {
   return {
     group: (s) => s.origin.service,
-    open: (first) => `{"resourceSpans":[{"resource":{"attributes":[${attributes(['service.name', first.origin.service, 'telemetry.sdk.name', 'weft'])}]}`
-      + `,"scopeSpans":[{"scope":{"name":"weft-proxy","version":${q(scopeVersion)}},"spans":[`,
+    open(first, out) {
+      out.raw('{"resourceSpans":[{"resource":{"attributes":[');
+      attributes(['service.name', first.origin.service, 'telemetry.sdk.name', 'weft'], out, true);
+      out.member(']},"scopeSpans":[{"scope":{"name":"weft-proxy","version":', scopeVersion);
+      out.raw('},"spans":[');
+    },
     separator: ',',
-    item(s) {
-      const own = s.origin.fragment('otlp', (o: SpanOrigin) => attributes(o.tags));
-      return `{"traceId":"${s.traceId}","spanId":"${s.spanId}"${s.parentSpanId === '' ? '' : `,"parentSpanId":"${s.parentSpanId}"`}`
-        + `,"name":${q(s.name)},"kind":${OTLP_KIND[s.kind]},"startTimeUnixNano":"${nanos(s.startUs)}","endTimeUnixNano":"${nanos(s.startUs + s.durationUs)}"`
-        + `,"attributes":[${own}${s.tags.length === 0 ? '' : `,${attributes(s.tags, s.plainValues)}`}],"status":{"code":${s.error ? STATUS_ERROR : STATUS_UNSET}}}`;
+    item(s, out) {
+      ids(s, '","spanId":"', '","parentSpanId":"', out);
+      out.member('","name":', s.name);
+      out.raw(OTLP_KIND[s.kind]);
+      out.number(Math.round(s.startUs));
+      out.raw('000","endTimeUnixNano":"');
+      out.number(Math.round(s.startUs + s.durationUs));
+      out.raw('000","attributes":[');
+      out.bytes(s.origin.fragment('otlp', originOtlp));
+      attributes(s.tags, out, false);
+      out.raw(s.error ? `],"status":{"code":${STATUS_ERROR}}}` : `],"status":{"code":${STATUS_UNSET}}}`);
     },
     close: ']}]}]}',
   };
 }
 
-/** A whole body of spans of one group in one format (tests and benchmarks; the batcher writes the same pieces as spans come). */
+/** A whole body of spans of one group in one format, as text (tests and benchmarks; the batcher writes the same pieces as spans come). */
 export function encodeBatch(format: BatchFormat<FinishedSpan>, spans: readonly FinishedSpan[]): string {
   if (spans.length === 0) return '';
-  let out = format.open(spans[0]!);
-  for (let i = 0; i < spans.length; i++) out += `${i === 0 ? '' : format.separator}${format.item(spans[i]!)}`;
-  return out + format.close;
+  const out = jsonBytes(1024);
+  format.open(spans[0]!, out);
+  for (let i = 0; i < spans.length; i++) {
+    if (i > 0) out.raw(format.separator);
+    format.item(spans[i]!, out);
+  }
+  out.raw(format.close);
+  return out.text();
 }
+
+/** The last cluster upstreamService() was asked about, and its answer: a sidecar calls a few clusters, each many times. */
+let lastCluster = '';
+let lastService: string | undefined;
 
 /** "outbound|8080|v1|user-service.default.svc.cluster.local" → "user-service.default". */
 export function upstreamService(cluster: string | undefined): string | undefined {
-  if (cluster === undefined || !cluster.startsWith('outbound|')) return undefined;
+  if (cluster === undefined) return undefined;
+  if (cluster !== lastCluster) {
+    lastService = serviceOfCluster(cluster);
+    lastCluster = cluster;
+  }
+  return lastService;
+}
+
+function serviceOfCluster(cluster: string): string | undefined {
+  if (!cluster.startsWith('outbound|')) return undefined;
   const host = cluster.slice(cluster.lastIndexOf('|') + 1);
   const parts = host.split('.');
   return parts.length >= 2 ? `${parts[0]!}.${parts[1]!}` : host;

@@ -7,7 +7,7 @@ import { flush, runFor } from '../filters/test-fixtures.ts';
 import { SpanBatcher, type BatchFormat } from './tracing-export.ts';
 
 /** A JSON list of span ids: what the batcher writes is checked by decoding it. */
-const IDS: BatchFormat<SpanRecord> = { group: () => '', open: () => '[', separator: ',', item: (s) => `${parseInt(s.spanId, 16)}`, close: ']' };
+const IDS: BatchFormat<SpanRecord> = { group: () => '', open: (_s, out) => out.raw('['), separator: ',', item: (s, out) => out.number(parseInt(s.spanId, 16)), close: ']' };
 
 const span = (i: number): SpanRecord => ({ traceId: 'a'.repeat(32), spanId: i.toString(16).padStart(16, '0'), name: `GET /${i}`, kind: 'CLIENT', startUs: 1, durationUs: 1, service: 's.default', node: 's-1.default', error: false, tags: {} });
 
@@ -83,7 +83,7 @@ test('close() sends what is queued at once and then refuses new spans', async ()
 test('spans of different groups never share a body; a body survives its buffer growing', async () => {
   const clock = new VirtualClock(0);
   const bodies: string[] = [];
-  const fmt: BatchFormat<{ g: string; text: string }> = { group: (s) => s.g, open: (s) => `{"g":"${s.g}","items":[`, separator: ',', item: (s) => JSON.stringify(s.text), close: ']}' };
+  const fmt: BatchFormat<{ g: string; text: string }> = { group: (s) => s.g, open: (s, out) => out.raw(`{"g":"${s.g}","items":[`), separator: ',', item: (s, out) => out.string(s.text), close: ']}' };
   const b = new SpanBatcher('t', fmt, (body) => { bodies.push(body.toString('utf8')); return Promise.resolve(); }, { clock, maxQueue: 1000, batchSize: 100, flushMs: 10 });
   const long = 'é'.repeat(20_000);
   b.add({ g: 'a', text: 'x' });

@@ -1,6 +1,7 @@
 /**
- * SpanBatcher: the bounded queue between finished spans and one collector. Each span is encoded
- * into the batch's byte buffer the moment it is added; batches are sent when full or `flushMs`
+ * SpanBatcher: the bounded queue between finished spans and one collector. Each span is written
+ * into the batch's byte buffer the moment it is added (by its format, through lib/json-bytes.ts:
+ * no string is made for it); batches are sent when full or `flushMs`
  * after their first span, one in flight at a time, always from a timer (never in the turn of the
  * request that finished). When the queue is full new spans are dropped and counted: a slow or
  * dead collector costs memory up to `maxQueue` spans and nothing else.
@@ -20,6 +21,7 @@
  * next full collection, both visible in a profile of the sidecars at 100 % sampling.
  */
 import type { Clock, Timer } from '../../lib/clock.ts';
+import { JsonBytes } from '../../lib/json-bytes.ts';
 
 export interface BatchOptions {
   readonly clock: Clock;
@@ -34,14 +36,16 @@ export interface BatchOptions {
 export const DEFAULT_BATCH: Omit<BatchOptions, 'clock'> = { maxQueue: 2048, batchSize: 512, flushMs: 1000 };
 
 /**
- * A body format, written span by span: open(first) + item(s1) + separator + item(s2) … + close.
- * Spans of different `group` keys never share a batch (OTLP's resource: one per service).
+ * A body format, written span by span into the batch's bytes: open(first) + item(s1) + separator
+ * + item(s2) … + close. Spans of different `group` keys never share a batch (OTLP's resource: one
+ * per service).
  */
 export interface BatchFormat<S> {
   group(s: S): string;
-  open(first: S): string;
+  open(first: S, out: JsonBytes): void;
+  /** JSON text, written as it is. */
   readonly separator: string;
-  item(s: S): string;
+  item(s: S, out: JsonBytes): void;
   readonly close: string;
 }
 
@@ -62,8 +66,7 @@ export interface ExportStats {
 }
 
 interface Batch {
-  buf: Buffer;
-  len: number;
+  readonly out: JsonBytes;
   count: number;
   readonly group: string;
 }
@@ -118,13 +121,13 @@ export class SpanBatcher<S> {
       // A body's buffer is reused only when the sender said the transport let go of it: an HTTP
       // client may still hold it in a socket's write queue after the collector has answered (one
       // that answers before reading it all).
-      b = { buf: this.#spare.pop() ?? Buffer.allocUnsafeSlow(this.#bufferSize), len: 0, count: 0, group };
+      b = { out: new JsonBytes(this.#spare.pop() ?? Buffer.allocUnsafeSlow(this.#bufferSize)), count: 0, group };
       this.#open = b;
-      write(b, f.open(span));
+      f.open(span, b.out);
     } else {
-      write(b, f.separator);
+      b.out.raw(f.separator);
     }
-    write(b, f.item(span));
+    f.item(span, b.out);
     b.count++;
     this.#queued++;
     if (b.count >= this.#opts.batchSize) this.#seal();
@@ -135,8 +138,8 @@ export class SpanBatcher<S> {
   #seal(): void {
     const b = this.#open;
     if (b === null) return;
-    write(b, this.#format.close);
-    this.#bufferSize = Math.max(this.#bufferSize, b.buf.length);
+    b.out.raw(this.#format.close);
+    this.#bufferSize = Math.max(this.#bufferSize, b.out.buf.length);
     this.#sealed.push(b);
     this.#open = null;
   }
@@ -170,10 +173,11 @@ export class SpanBatcher<S> {
     if (b === undefined) return;
     this.#queued -= b.count;
     try {
-      const released = await this.#send(b.buf.subarray(0, b.len), b.count);
+      const { buf, len } = b.out;
+      const released = await this.#send(buf.subarray(0, len), b.count);
       this.stats.exported += b.count;
       // Kept only as large as new batches start (a smaller one would grow again, copying).
-      if (released === true && b.buf.length >= this.#bufferSize && this.#spare.length < SPARE_BUFFERS) this.#spare.push(b.buf);
+      if (released === true && buf.length >= this.#bufferSize && this.#spare.length < SPARE_BUFFERS) this.#spare.push(buf);
     } catch {
       this.stats.failed += b.count;
     }
@@ -191,15 +195,4 @@ export class SpanBatcher<S> {
     this.#seal();
     for (let i = 0; i <= Math.ceil(this.#opts.maxQueue / this.#opts.batchSize) + 1 && this.#sealed.length > 0; i++) await this.#sendOne();
   }
-}
-
-/** Appends text as UTF-8, growing the buffer (doubling) when it might not fit. */
-function write(b: Batch, text: string): void {
-  // UTF-8 takes at most 3 bytes per UTF-16 unit.
-  if (b.len + 3 * text.length > b.buf.length) {
-    const bigger = Buffer.allocUnsafeSlow(Math.max(2 * b.buf.length, b.len + 3 * text.length));
-    b.buf.copy(bigger, 0, 0, b.len);
-    b.buf = bigger;
-  }
-  b.len += b.buf.write(text, b.len, 'utf8');
 }

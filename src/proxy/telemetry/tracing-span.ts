@@ -8,6 +8,7 @@
  * Why not a SpanRecord with a tags object: on a sidecar at 100 % sampling, building that object
  * and walking it again for each exporter was the tracer's largest cost (bench/micro/tracing.bench.ts).
  */
+import { jsonBytes, type JsonBytes } from '../../lib/json-bytes.ts';
 import type { NodeInfo } from '../../model/proxy-config.ts';
 import type { SpanKind, SpanRecord } from '../../model/trace.ts';
 
@@ -18,8 +19,8 @@ export class SpanOrigin {
   readonly node: string;
   /** The node's constant tags, [key, value, …]: component, node_id, downstream_cluster, istio.*. */
   readonly tags: readonly string[];
-  /** The encoders' cache of this origin's JSON fragments, keyed by encoder (filled on first use). */
-  readonly encoded = new Map<string, string>();
+  /** The encoders' cache of this origin's JSON fragments, as bytes, keyed by encoder (filled on first use). */
+  readonly encoded = new Map<string, Buffer>();
 
   constructor(node: NodeInfo, meshId: string) {
     this.service = `${node.service}.${node.namespace}`;
@@ -35,10 +36,14 @@ export class SpanOrigin {
     ];
   }
 
-  /** `make()` once per origin and encoder. */
-  fragment(key: string, make: (o: SpanOrigin) => string): string {
+  /** What `make()` writes, made once per origin and encoder. */
+  fragment(key: string, make: (o: SpanOrigin, out: JsonBytes) => void): Buffer {
     let f = this.encoded.get(key);
-    if (f === undefined) this.encoded.set(key, (f = make(this)));
+    if (f === undefined) {
+      const out = jsonBytes();
+      make(this, out);
+      this.encoded.set(key, (f = out.copy()));
+    }
     return f;
   }
 }
@@ -59,13 +64,8 @@ export class FinishedSpan {
   readonly error: boolean;
   /** This request's tags, [key, value, …]; with the origin's, within SPAN_LIMITS. */
   readonly tags: readonly string[];
-  /**
-   * How many of the first tags have values that need no JSON escaping (numbers, the method the
-   * parser checked, Weft's own flags, socket addresses): the encoders write those as they are.
-   */
-  readonly plainValues: number;
 
-  constructor(origin: SpanOrigin, traceId: string, spanId: string, parentSpanId: string, name: string, kind: SpanKind, startUs: number, durationUs: number, error: boolean, tags: readonly string[], plainValues = 0) {
+  constructor(origin: SpanOrigin, traceId: string, spanId: string, parentSpanId: string, name: string, kind: SpanKind, startUs: number, durationUs: number, error: boolean, tags: readonly string[]) {
     this.origin = origin;
     this.traceId = traceId;
     this.spanId = spanId;
@@ -76,7 +76,6 @@ export class FinishedSpan {
     this.durationUs = durationUs;
     this.error = error;
     this.tags = tags;
-    this.plainValues = plainValues;
   }
 
   /** The value of one of this request's tags (not the origin's), or undefined. */

@@ -216,8 +216,6 @@ export class Tracer {
     const cluster = info.upstreamCluster === '' ? (info.direction === 'inbound' ? info.routeName : '-') : info.upstreamCluster;
     // Envoy's tags after the origin's (tracing-span.ts); the request's text is cut so that the
     // whole span stays within what the control plane takes (SPAN_LIMITS).
-    // The first PLAIN_TAGS values need no JSON escaping: the method passed the parser's token
-    // check, the protocol and flags are Weft's, the rest numbers and a socket's address.
     const tags: string[] = [
       'http.method', req.method,
       'http.protocol', r.protocol,
@@ -256,8 +254,6 @@ export class Tracer {
       Math.max(1, Math.round((endMono - info.startMono) * 1000)),
       error,
       tags,
-      // A custom tag may have replaced one of them with request text.
-      cfg.customTags.length === 0 ? PLAIN_TAGS : 0,
     );
   }
 
@@ -322,9 +318,6 @@ export function postOptions(e: TraceExporter, env: NodeJS.ProcessEnv): PostOptio
   }
   return { headers, timeoutMs: e.timeoutMs ?? POST_TIMEOUT_MS };
 }
-
-/** How many of the tags #record puts first need no escaping (see there). */
-const PLAIN_TAGS = 7;
 
 function cut(s: string, max: number): string {
   return s.length <= max ? s : s.slice(0, max);
