@@ -5,6 +5,9 @@ const POOL_BYTES = 4096;
 const pool = Buffer.alloc(POOL_BYTES);
 let offset = POOL_BYTES;
 
+/** The all-zero id of each size, in hex. */
+const ZEROS: Record<number, string> = { 8: '0'.repeat(16), 16: '0'.repeat(32) };
+
 function take(bytes: number): string {
   if (offset + bytes > POOL_BYTES) {
     randomFillSync(pool);
@@ -13,7 +16,7 @@ function take(bytes: number): string {
   const hex = pool.toString('hex', offset, offset + bytes);
   offset += bytes;
   // An all-zero id is invalid (W3C §3.2.2.3/4); the odds are 2^-64, but never send one.
-  return /^0+$/.test(hex) ? take(bytes) : hex;
+  return hex === ZEROS[bytes] ? take(bytes) : hex;
 }
 
 /** 32 hex digits. */

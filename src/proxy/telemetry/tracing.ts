@@ -108,6 +108,7 @@ export class Tracer {
   readonly #post: PostBody;
   readonly #env: NodeJS.ProcessEnv;
   #agent: http.Agent | null = null;
+  #lastText: RequestText | null = null;
 
   constructor(opts: TracerOptions) {
     this.#opts = opts;
@@ -210,8 +211,7 @@ export class Tracer {
 
   #record(r: StreamRecord, span: OpenSpan, cfg: TracingConfig, origin: SpanOrigin): FinishedSpan {
     const { request: req, info } = r;
-    const max = cfg.maxPathTagLength;
-    const qs = req.path.indexOf('?');
+    const text = this.#requestText(req, cfg.maxPathTagLength);
     const status = info.responseCode;
     const cluster = info.upstreamCluster === '' ? (info.direction === 'inbound' ? info.routeName : '-') : info.upstreamCluster;
     // Envoy's tags after the origin's (tracing-span.ts); the request's text is cut so that the
@@ -219,13 +219,13 @@ export class Tracer {
     const tags: string[] = [
       'http.method', req.method,
       'http.protocol', r.protocol,
-      'http.status_code', `${status}`,
+      'http.status_code', decimal(status),
       'response_flags', info.responseFlags === '' ? '-' : info.responseFlags,
-      'request_size', `${req.body.received}`,
-      'response_size', `${r.bytesSent}`,
+      'request_size', decimal(req.body.received),
+      'response_size', decimal(r.bytesSent),
       'peer.address', info.downstreamRemoteAddress,
       'guid:x-request-id', cut(info.requestId, TAG_VALUE_MAX),
-      'http.url', cut(`http://${req.authority}${req.path}`, Math.min(max, SPAN_LIMITS.maxValue)),
+      'http.url', text.url,
       'upstream_cluster', cluster,
       'upstream_cluster.name', cluster,
     ];
@@ -248,13 +248,34 @@ export class Tracer {
       span.traceId,
       span.spanId,
       span.parentSpanId,
-      cut(`${req.method} ${qs < 0 ? req.path : req.path.slice(0, qs)}`, Math.min(max, SPAN_LIMITS.maxName)),
+      text.name,
       info.direction === 'outbound' ? 'CLIENT' : 'SERVER',
       Math.round((Date.now() - (nowMono - info.startMono)) * 1000),
       Math.max(1, Math.round((endMono - info.startMono) * 1000)),
       error,
       tags,
     );
+  }
+
+  /**
+   * The span name ("GET /path", no query) and http.url of a request, cut to the config's length;
+   * remembered for the next request with the same method, authority and path (a sidecar sees the
+   * same few calls over and over), so that they are not made again.
+   */
+  #requestText(req: HttpRequest, max: number): RequestText {
+    const last = this.#lastText;
+    if (last !== null && last.path === req.path && last.authority === req.authority && last.method === req.method && last.max === max) return last;
+    const qs = req.path.indexOf('?');
+    const text: RequestText = {
+      method: req.method,
+      authority: req.authority,
+      path: req.path,
+      max,
+      url: cut(`http://${req.authority}${req.path}`, Math.min(max, SPAN_LIMITS.maxValue)),
+      name: cut(`${req.method} ${qs < 0 ? req.path : req.path.slice(0, qs)}`, Math.min(max, SPAN_LIMITS.maxName)),
+    };
+    this.#lastText = text;
+    return text;
   }
 
   stats(): TracerStats {
@@ -317,6 +338,25 @@ export function postOptions(e: TraceExporter, env: NodeJS.ProcessEnv): PostOptio
     if (value !== undefined && !badHeaderValue(value)) headers.push([h.name.toLowerCase(), value]);
   }
   return { headers, timeoutMs: e.timeoutMs ?? POST_TIMEOUT_MS };
+}
+
+/** What #requestText made for one method, authority and path. */
+interface RequestText {
+  readonly method: string;
+  readonly authority: string;
+  readonly path: string;
+  readonly max: number;
+  readonly url: string;
+  readonly name: string;
+}
+
+/** Decimal text of the small numbers tags carry (status codes, body sizes), made once each. */
+const DECIMALS: string[] = [];
+const DECIMALS_MAX = 4096;
+
+function decimal(n: number): string {
+  if (n >= 0 && n < DECIMALS_MAX && Number.isInteger(n)) return (DECIMALS[n] ??= String(n));
+  return String(n);
 }
 
 function cut(s: string, max: number): string {
