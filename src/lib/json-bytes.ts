@@ -74,36 +74,11 @@ export class JsonBytes {
 
   /**
    * JSON text as it is, then `value` as a JSON string literal: an object member or list item whose
-   * start (`,"key":`) was escaped once, written in one call.
+   * start (`,"key":`) was escaped once.
    */
   member(start: string, value: string): void {
-    const n = start.length;
-    const m = value.length;
-    if (this.len + n + m + 2 > this.buf.length) this.room(n + m + 2);
-    const buf = this.buf;
-    let p = this.len;
-    for (let i = 0; i < n; i++) {
-      const c = start.charCodeAt(i);
-      if (c > 127) {
-        this.#utf8(start);
-        this.string(value);
-        return;
-      }
-      buf[p++] = c;
-    }
-    const valueAt = p;
-    buf[p++] = 34;
-    for (let i = 0; i < m; i++) {
-      const c = value.charCodeAt(i);
-      if (c < 32 || c === 34 || c === 92 || c > 126) {
-        this.len = valueAt;
-        this.#utf8(JSON.stringify(value));
-        return;
-      }
-      buf[p++] = c;
-    }
-    buf[p++] = 34;
-    this.len = p;
+    this.raw(start);
+    this.string(value);
   }
 
   /** A number as JSON: the digits of a non-negative safe integer written directly, anything else as String() writes it. */
