@@ -48,21 +48,68 @@ const attributeStart = (k: string): string => `,{"key":${jsonString(k)},"value":
 const memberStarts = new Map<string, string>();
 const attributeStarts = new Map<string, string>();
 
-/** `"k":"v",…` of a [key, value, …] list, without braces; nothing for an empty list. `first`: no comma before the first. */
-function members(list: readonly string[], out: JsonBytes, first: boolean): void {
-  for (let i = 0; i < list.length; i += 2) {
+/** `"k":"v",…` of list[from…], without braces; nothing for an empty list. `first`: no comma before the first. */
+function members(list: readonly string[], out: JsonBytes, first: boolean, from = 0): void {
+  for (let i = from; i < list.length; i += 2) {
     const start = cached(memberStarts, list[i]!, memberStart);
     out.member(first && i === 0 ? start.slice(1) : start, list[i + 1]!);
   }
 }
 
-/** OTLP KeyValue list items of a [key, value, …] list, without brackets. `first`: no comma before the first. */
-function attributes(list: readonly string[], out: JsonBytes, first: boolean): void {
-  for (let i = 0; i < list.length; i += 2) {
+/** OTLP KeyValue list items of list[from…], without brackets. `first`: no comma before the first. */
+function attributes(list: readonly string[], out: JsonBytes, first: boolean, from = 0): void {
+  for (let i = from; i < list.length; i += 2) {
     const start = cached(attributeStarts, list[i]!, attributeStart);
     out.member(first && i === 0 ? start.slice(1) : start, list[i + 1]!);
     out.raw('}}');
   }
+}
+
+/**
+ * The text of a span's leading tags (FinishedSpan.leading: method, protocol, status, sizes, URL,
+ * cluster), kept for the next spans: on one route they are the same request after request, so
+ * their text is copied, not written again. A few entries, each checked key by key and value by
+ * value (the same strings, mostly: equal at the first compare), replaced in turn.
+ */
+class LeadingTags {
+  readonly #entries: { list: string[]; bytes: Buffer }[] = [];
+  #next = 0;
+  readonly #write: (list: readonly string[], out: JsonBytes, first: boolean) => void;
+
+  constructor(write: (list: readonly string[], out: JsonBytes, first: boolean) => void) {
+    this.#write = write;
+  }
+
+  /** The text of list[0 … n), with a comma before it. */
+  bytes(list: readonly string[], n: number): Buffer {
+    for (const e of this.#entries) if (sameStart(e.list, list, n)) return e.bytes;
+    const out = jsonBytes(512);
+    this.#write(list.slice(0, n), out, false);
+    const entry = { list: list.slice(0, n), bytes: out.copy() };
+    if (this.#entries.length < LEADING_ENTRIES) this.#entries.push(entry);
+    else this.#entries[this.#next] = entry;
+    this.#next = (this.#next + 1) % LEADING_ENTRIES;
+    return entry.bytes;
+  }
+}
+
+/** Routes × outcomes whose leading tags are kept at once (per format). */
+const LEADING_ENTRIES = 8;
+
+function sameStart(kept: readonly string[], list: readonly string[], n: number): boolean {
+  if (kept.length !== n) return false;
+  for (let i = 0; i < n; i++) if (kept[i] !== list[i]) return false;
+  return true;
+}
+
+const leadingMembers = new LeadingTags(members);
+const leadingAttributes = new LeadingTags(attributes);
+
+/** A span's own tags: the leading ones' text from `cache` (see LeadingTags), the rest written. */
+function requestTags(s: FinishedSpan, out: JsonBytes, cache: LeadingTags, write: (list: readonly string[], out: JsonBytes, first: boolean, from: number) => void): void {
+  const n = Math.min(2 * s.leading, s.tags.length);
+  if (n > 0) out.bytes(cache.bytes(s.tags, n));
+  write(s.tags, out, false, n);
 }
 
 // What every span of one origin shares, made once per origin (SpanOrigin.fragment).
@@ -85,7 +132,7 @@ function originOtlp(o: SpanOrigin, out: JsonBytes): void {
 /** The tags object of a span: the origin's tags, then the request's. */
 function tagsObject(s: FinishedSpan, out: JsonBytes): void {
   out.bytes(s.origin.fragment('tags', originTags));
-  members(s.tags, out, false);
+  requestTags(s, out, leadingMembers, members);
   out.byte(CLOSE_BRACE);
 }
 
@@ -187,7 +234,7 @@ export function otlpFormat(scopeVersion: string): BatchFormat<FinishedSpan> {
       out.number(Math.round(s.startUs + s.durationUs));
       out.raw('000","attributes":[');
       out.bytes(s.origin.fragment('otlp', originOtlp));
-      attributes(s.tags, out, false);
+      requestTags(s, out, leadingAttributes, attributes);
       out.raw(s.error ? `],"status":{"code":${STATUS_ERROR}}}` : `],"status":{"code":${STATUS_UNSET}}}`);
     },
     close: ']}]}]}',

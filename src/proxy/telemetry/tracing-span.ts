@@ -64,8 +64,13 @@ export class FinishedSpan {
   readonly error: boolean;
   /** This request's tags, [key, value, …]; with the origin's, within SPAN_LIMITS. */
   readonly tags: readonly string[];
+  /**
+   * How many of the first tags are usually the same from one request to the next on one route (the
+   * encoders reuse their text while they are; a hint only: they compare every key and value).
+   */
+  readonly leading: number;
 
-  constructor(origin: SpanOrigin, traceId: string, spanId: string, parentSpanId: string, name: string, kind: SpanKind, startUs: number, durationUs: number, error: boolean, tags: readonly string[]) {
+  constructor(origin: SpanOrigin, traceId: string, spanId: string, parentSpanId: string, name: string, kind: SpanKind, startUs: number, durationUs: number, error: boolean, tags: readonly string[], leading = 0) {
     this.origin = origin;
     this.traceId = traceId;
     this.spanId = spanId;
@@ -76,6 +81,7 @@ export class FinishedSpan {
     this.durationUs = durationUs;
     this.error = error;
     this.tags = tags;
+    this.leading = leading;
   }
 
   /** The value of one of this request's tags (not the origin's), or undefined. */
