@@ -42,11 +42,21 @@ test('readContext: W3C wins over B3; B3 multi with flags and sampled; no trace h
 test('writeContext: B3 in, W3C and B3 out with the same ids; tracestate and other headers untouched', () => {
   const h = ['host', 'a', 'b3', `${TRACE}-${SPAN}-1`, 'tracestate', 'vendor=x', 'x-b3-sampled', '1'];
   writeContext(h, TRACE, 'cccccccccccccccc', SPAN, false, true);
+  // Headers the request had keep their place with new values; the missing ones come after.
   assert.deepEqual(h, [
-    'host', 'a', 'tracestate', 'vendor=x',
-    'traceparent', `00-${TRACE}-cccccccccccccccc-01`, 'x-b3-traceid', TRACE, 'x-b3-spanid', 'cccccccccccccccc', 'x-b3-parentspanid', SPAN, 'x-b3-sampled', '1',
-    'b3', `${TRACE}-cccccccccccccccc-1-${SPAN}`,
+    'host', 'a', 'b3', `${TRACE}-cccccccccccccccc-1-${SPAN}`, 'tracestate', 'vendor=x', 'x-b3-sampled', '1',
+    'traceparent', `00-${TRACE}-cccccccccccccccc-01`, 'x-b3-traceid', TRACE, 'x-b3-spanid', 'cccccccccccccccc', 'x-b3-parentspanid', SPAN,
   ]);
   const back = readContext(h);
   assert.deepEqual(back, { traceId: TRACE, spanId: 'cccccccccccccccc', sampled: true, debug: false, single: true });
+});
+
+test('writeContext: stale and repeated trace headers go, a root span drops the parent, debug and single only when asked; the next hop\'s rewrite moves nothing', () => {
+  const h = ['x-b3-parentspanid', SPAN, 'host', 'a', 'traceparent', 'old', 'x-b3-flags', '1', 'traceparent', 'dup', 'x-b3-unknown', 'z', 'b3', '1', 'x-b3-sampled', '0'];
+  writeContext(h, TRACE, 'cccccccccccccccc', '', false, false);
+  assert.deepEqual(h, ['host', 'a', 'traceparent', `00-${TRACE}-cccccccccccccccc-01`, 'x-b3-sampled', '1', 'x-b3-traceid', TRACE, 'x-b3-spanid', 'cccccccccccccccc']);
+  const next = [...h];
+  writeContext(next, TRACE, 'dddddddddddddddd', 'cccccccccccccccc', true, false);
+  assert.deepEqual(next, ['host', 'a', 'traceparent', `00-${TRACE}-dddddddddddddddd-01`, 'x-b3-sampled', '1', 'x-b3-traceid', TRACE, 'x-b3-spanid', 'dddddddddddddddd', 'x-b3-parentspanid', 'cccccccccccccccc', 'x-b3-flags', '1']);
+  assert.deepEqual(readContext(next), { traceId: TRACE, spanId: 'dddddddddddddddd', sampled: true, debug: true, single: false });
 });

@@ -144,24 +144,48 @@ export function formatB3Single(traceId: string, spanId: string, sampled: boolean
   return `${traceId}-${spanId}-${debug ? 'd' : sampled ? '1' : '0'}${parentSpanId === '' ? '' : `-${parentSpanId}`}`;
 }
 
-/** Removes every trace header this module writes (tracestate is left as it is: vendors' state passes through). */
-export function removeTraceHeaders(headers: string[]): void {
-  for (let i = headers.length - 2; i >= 0; i -= 2) {
-    const n = headers[i]!;
-    if (n === 'traceparent' || n === 'b3' || n.startsWith('x-b3-')) headers.splice(i, 2);
-  }
-}
-
 /**
  * Replaces the request's trace headers by one sampled context: this hop's span is the parent of
  * whatever the next hop makes. Written in W3C and B3 multi always, and B3 single when the request
- * came with it.
+ * came with it. In one pass over the list: a header already there takes its new value where it
+ * stands, one not wanted any more (or a repeat) is dropped, and the missing ones are appended (a
+ * hop behind a sampled sidecar gets the same names back, so nothing moves). tracestate and every
+ * other header stay as they are (vendors' state passes through).
  */
 export function writeContext(headers: string[], traceId: string, spanId: string, parentSpanId: string, debug: boolean, single: boolean): void {
-  removeTraceHeaders(headers);
-  headers.push('traceparent', formatTraceparent(traceId, spanId, true), 'x-b3-traceid', traceId, 'x-b3-spanid', spanId);
-  if (parentSpanId !== '') headers.push('x-b3-parentspanid', parentSpanId);
-  headers.push('x-b3-sampled', '1');
-  if (debug) headers.push('x-b3-flags', '1');
-  if (single) headers.push('b3', formatB3Single(traceId, spanId, true, debug, parentSpanId));
+  const values: Record<WrittenHeader, string> = {
+    'traceparent': formatTraceparent(traceId, spanId, true),
+    'x-b3-traceid': traceId,
+    'x-b3-spanid': spanId,
+    'x-b3-parentspanid': parentSpanId,
+    'x-b3-sampled': '1',
+    'x-b3-flags': debug ? '1' : '',
+    'b3': single ? formatB3Single(traceId, spanId, true, debug, parentSpanId) : '',
+  };
+  let written = 0;
+  let w = 0;
+  for (let i = 0; i < headers.length; i += 2) {
+    const n = headers[i]!;
+    const c = n.charCodeAt(0);
+    if ((c === 116 && n === 'traceparent') || (c === 98 && n === 'b3') || (c === 120 && n.startsWith('x-b3-'))) {
+      const bit = WRITTEN_BIT[n as WrittenHeader] ?? 0;
+      const value = bit === 0 ? '' : values[n as WrittenHeader];
+      // An unknown x-b3-* header, one not wanted now, or a repeat: dropped.
+      if (value === '' || (written & bit) !== 0) continue;
+      written |= bit;
+      headers[w] = n;
+      headers[w + 1] = value;
+    } else if (w !== i) {
+      headers[w] = n;
+      headers[w + 1] = headers[i + 1]!;
+    }
+    w += 2;
+  }
+  headers.length = w;
+  for (const n of WRITTEN_ORDER) if ((written & WRITTEN_BIT[n]) === 0 && values[n] !== '') headers.push(n, values[n]);
 }
+
+type WrittenHeader = 'traceparent' | 'x-b3-traceid' | 'x-b3-spanid' | 'x-b3-parentspanid' | 'x-b3-sampled' | 'x-b3-flags' | 'b3';
+/** The order writeContext appends the headers a request did not have. */
+const WRITTEN_ORDER: readonly WrittenHeader[] = ['traceparent', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags', 'b3'];
+const WRITTEN_BIT: Record<WrittenHeader, number> = { 'traceparent': 1, 'x-b3-traceid': 2, 'x-b3-spanid': 4, 'x-b3-parentspanid': 8, 'x-b3-sampled': 16, 'x-b3-flags': 32, 'b3': 64 };
