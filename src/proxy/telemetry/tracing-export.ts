@@ -132,7 +132,9 @@ export class SpanBatcher<S> {
     this.#queued++;
     if (b.count >= this.#opts.batchSize) this.#seal();
     if (this.#inFlight !== null) return; // its completion schedules the next send
-    this.#schedule(this.#sealed.length > 0 ? 0 : this.#opts.flushMs);
+    if (this.#sealed.length > 0) this.#schedule(0);
+    // Otherwise a timer already armed fires within flushMs of this batch's first span.
+    else if (this.#timer === null) this.#schedule(this.#opts.flushMs);
   }
 
   #seal(): void {

@@ -94,6 +94,8 @@ export class Tracer {
   #origin: SpanOrigin | null = null;
   /** The collectors of the config; the trace store's batcher is apart (it gets only its share). */
   readonly #exporters = new Map<string, SpanBatcher<FinishedSpan>>();
+  /** #exporters' values, for the loop every span goes through (no iterator per span). */
+  #exporterList: SpanBatcher<FinishedSpan>[] = [];
   #store: SpanBatcher<FinishedSpan> | null = null;
   readonly #storeBudget: number;
   #storeShare = 1;
@@ -148,6 +150,7 @@ export class Tracer {
       void b.close();
     }
     for (const [key, [target, format, send]] of wanted) if (!this.#exporters.has(key)) this.#exporters.set(key, new SpanBatcher(target, format, send, this.#batch));
+    this.#exporterList = [...this.#exporters.values()];
   }
 
   /** At the start of a request, before routing: the decision, the span, the rewritten trace headers. */
@@ -184,7 +187,7 @@ export class Tracer {
     const cfg = this.#cfg;
     if (cfg === undefined) return;
     const s = this.#record(record, span, cfg, this.#origin!);
-    for (const b of this.#exporters.values()) b.add(s);
+    for (const b of this.#exporterList) b.add(s);
     if (this.#store !== null && this.#forStore(s.traceId)) this.#store.add(s);
   }
 
@@ -201,7 +204,7 @@ export class Tracer {
     }
     this.#windowSpans++;
     // A burst within the second is held to twice the budget (then traces may come incomplete).
-    if (this.#windowStored < 2 * this.#storeBudget && (this.#storeShare >= 1 || parseInt(traceId.slice(24), 16) / TWO_POW_32 < this.#storeShare)) {
+    if (this.#windowStored < 2 * this.#storeBudget && (this.#storeShare >= 1 || low32(traceId) / TWO_POW_32 < this.#storeShare)) {
       this.#windowStored++;
       return true;
     }
@@ -212,12 +215,13 @@ export class Tracer {
   #record(r: StreamRecord, span: OpenSpan, cfg: TracingConfig, origin: SpanOrigin): FinishedSpan {
     const { request: req, info } = r;
     const text = this.#requestText(req, cfg.maxPathTagLength);
+    const ua = getHeader(req.headers, 'user-agent');
     const status = info.responseCode;
     const cluster = info.upstreamCluster === '' ? (info.direction === 'inbound' ? info.routeName : '-') : info.upstreamCluster;
     // Envoy's tags after the origin's (tracing-span.ts); the request's text is cut so that the
     // whole span stays within what the control plane takes (SPAN_LIMITS). The first LEADING_TAGS
     // are the ones that repeat request after request on one route (FinishedSpan.leading).
-    const tags: string[] = [
+    const all: (string | undefined)[] = [
       'http.method', req.method,
       'http.protocol', r.protocol,
       'http.status_code', decimal(status),
@@ -229,11 +233,21 @@ export class Tracer {
       'upstream_cluster.name', cluster,
       'peer.address', info.downstreamRemoteAddress,
       'guid:x-request-id', cut(info.requestId, TAG_VALUE_MAX),
+      // The tags a request may lack, in the same literal (pushing them grew the array, a copy per
+      // span); those it lacks are then closed up.
+      'user_agent', ua === undefined ? undefined : cut(ua, TAG_VALUE_MAX),
+      'upstream_host', info.upstreamHost === '' ? undefined : cut(info.upstreamHost, TAG_VALUE_MAX),
+      'peer.identity', info.peerIdentity === '' ? undefined : cut(info.peerIdentity, TAG_VALUE_MAX),
     ];
-    const ua = getHeader(req.headers, 'user-agent');
-    if (ua !== undefined) tags.push('user_agent', cut(ua, TAG_VALUE_MAX));
-    if (info.upstreamHost !== '') tags.push('upstream_host', cut(info.upstreamHost, TAG_VALUE_MAX));
-    if (info.peerIdentity !== '') tags.push('peer.identity', cut(info.peerIdentity, TAG_VALUE_MAX));
+    let n = ALWAYS_TAGS;
+    for (let i = ALWAYS_TAGS; i < all.length; i += 2) {
+      if (all[i + 1] === undefined) continue;
+      all[n] = all[i];
+      all[n + 1] = all[i + 1];
+      n += 2;
+    }
+    all.length = n;
+    const tags = all as string[];
     if (cfg.customTags.length > 0) addCustomTags(tags, origin.tags, cfg, req);
     const error = status === 0 || status >= 500;
     if (error) tags.push('error', 'true');
@@ -296,6 +310,7 @@ export class Tracer {
     this.#cfg = undefined;
     const all = [...this.#exporters.values(), ...(this.#store === null ? [] : [this.#store])];
     this.#exporters.clear();
+    this.#exporterList = [];
     this.#store = null;
     let timer: { cancel(): void } | undefined;
     const deadline = new Promise<void>((resolve) => { timer = this.#batch.clock.setTimeout(resolve, deadlineMs); });
@@ -342,8 +357,21 @@ export function postOptions(e: TraceExporter, env: NodeJS.ProcessEnv): PostOptio
   return { headers, timeoutMs: e.timeoutMs ?? POST_TIMEOUT_MS };
 }
 
+/** The entries of the tags every span has (11 pairs); the optional ones follow. */
+const ALWAYS_TAGS = 22;
+
 /** The tags #record puts first that repeat from request to request on one route (method … upstream_cluster.name). */
 const LEADING_TAGS = 9;
+
+/** The low 32 bits of a trace id (its last 8 hex digits) as a number, read in place. */
+function low32(traceId: string): number {
+  let v = 0;
+  for (let i = traceId.length - 8; i < traceId.length; i++) {
+    const c = traceId.charCodeAt(i);
+    v = v * 16 + (c <= 57 ? c - 48 : c - 87);
+  }
+  return v;
+}
 
 /** What #requestText made for one method, authority and path. */
 interface RequestText {
