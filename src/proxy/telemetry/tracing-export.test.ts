@@ -30,7 +30,7 @@ function collector(): { batches: number[][]; release: () => void; hold: boolean;
 test('a partial batch waits flushMs; a full batch goes at once, from a timer, never inside add()', async () => {
   const clock = new VirtualClock(0);
   const c = collector();
-  const b = new SpanBatcher('t', IDS, (body) => c.send(body), { clock, maxQueue: 100, batchSize: 3, flushMs: 1000 });
+  const b = new SpanBatcher('t', IDS, (body) => c.send(body), { clock, maxQueueBytes: 1 << 30, maxBatchBytes: 1 << 30, maxQueue: 100, batchSize: 3, flushMs: 1000 });
   b.add(span(1));
   b.add(span(2));
   await runFor(clock, 999);
@@ -48,7 +48,7 @@ test('one batch in flight; the queue is bounded: overflow is dropped and counted
   const clock = new VirtualClock(0);
   const c = collector();
   c.hold = true;
-  const b = new SpanBatcher('t', IDS, (body) => c.send(body), { clock, maxQueue: 4, batchSize: 2, flushMs: 100 });
+  const b = new SpanBatcher('t', IDS, (body) => c.send(body), { clock, maxQueueBytes: 1 << 30, maxBatchBytes: 1 << 30, maxQueue: 4, batchSize: 2, flushMs: 100 });
   for (let i = 1; i <= 2; i++) b.add(span(i));
   await runFor(clock, 0);
   assert.deepEqual(c.batches, [[1, 2]]);
@@ -68,10 +68,33 @@ test('one batch in flight; the queue is bounded: overflow is dropped and counted
   assert.deepEqual(b.stats, { exported: 6, dropped: 2, failed: 1 });
 });
 
+test('bounded in bytes too: a batch is sealed once its body reaches maxBatchBytes, and spans are dropped while sealed bodies hold maxQueueBytes', async () => {
+  const clock = new VirtualClock(0);
+  const c = collector();
+  c.hold = true;
+  // Each item is 1–2 digits plus a comma; '[1,2,3' is 6 bytes: sealed at the third span.
+  const b = new SpanBatcher('t', IDS, (body) => c.send(body), { clock, maxQueueBytes: 14, maxBatchBytes: 6, maxQueue: 1000, batchSize: 1000, flushMs: 60_000 });
+  for (let i = 1; i <= 3; i++) b.add(span(i));
+  await runFor(clock, 0);
+  assert.deepEqual(c.batches, [[1, 2, 3]], 'sealed by bytes, long before batchSize or flushMs');
+  // [1,2,3] is in flight; [4,5,6] and [7,8,9] (7 bytes each with the bracket) fill maxQueueBytes.
+  for (let i = 4; i <= 12; i++) b.add(span(i));
+  assert.equal(b.stats.dropped, 3, 'spans 10–12 found 14 bytes of sealed bodies waiting');
+  c.hold = false;
+  c.release();
+  await flush();
+  for (let i = 0; i < 3; i++) await runFor(clock, 0);
+  assert.deepEqual(c.batches, [[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+  b.add(span(13));
+  assert.equal(b.stats.dropped, 3, 'room again once they were sent');
+  await b.close();
+  assert.deepEqual(c.batches.at(-1), [13]);
+});
+
 test('close() sends what is queued at once and then refuses new spans', async () => {
   const clock = new VirtualClock(0);
   const c = collector();
-  const b = new SpanBatcher('t', IDS, (body) => c.send(body), { clock, maxQueue: 10, batchSize: 2, flushMs: 60_000 });
+  const b = new SpanBatcher('t', IDS, (body) => c.send(body), { clock, maxQueueBytes: 1 << 30, maxBatchBytes: 1 << 30, maxQueue: 10, batchSize: 2, flushMs: 60_000 });
   for (let i = 1; i <= 3; i++) b.add(span(i));
   await b.close();
   assert.deepEqual(c.batches, [[1, 2], [3]]);
@@ -84,7 +107,7 @@ test('spans of different groups never share a body; a body survives its buffer g
   const clock = new VirtualClock(0);
   const bodies: string[] = [];
   const fmt: BatchFormat<{ g: string; text: string }> = { group: (s) => s.g, open: (s, out) => out.raw(`{"g":"${s.g}","items":[`), separator: ',', item: (s, out) => out.string(s.text), close: ']}' };
-  const b = new SpanBatcher('t', fmt, (body) => { bodies.push(body.toString('utf8')); return Promise.resolve(); }, { clock, maxQueue: 1000, batchSize: 100, flushMs: 10 });
+  const b = new SpanBatcher('t', fmt, (body) => { bodies.push(body.toString('utf8')); return Promise.resolve(); }, { clock, maxQueueBytes: 1 << 30, maxBatchBytes: 1 << 30, maxQueue: 1000, batchSize: 100, flushMs: 10 });
   const long = 'é'.repeat(20_000);
   b.add({ g: 'a', text: 'x' });
   b.add({ g: 'a', text: long });
@@ -104,7 +127,7 @@ test('a buffer carries the next batch only when the sender says the transport le
     const b = new SpanBatcher('t', IDS, (body) => {
       seen.push({ buffer: body.buffer, text: body.toString('utf8') });
       return Promise.resolve(released);
-    }, { clock, maxQueue: 100, batchSize: 2, flushMs: 10 });
+    }, { clock, maxQueueBytes: 1 << 30, maxBatchBytes: 1 << 30, maxQueue: 100, batchSize: 2, flushMs: 10 });
     for (let round = 0; round < 3; round++) {
       b.add(span(2 * round));
       b.add(span(2 * round + 1));

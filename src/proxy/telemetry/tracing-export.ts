@@ -3,10 +3,11 @@
  * into the batch's byte buffer the moment it is added (by its format, through lib/json-bytes.ts:
  * no string is made for it); batches are sent when full or `flushMs`
  * after their first span, one in flight at a time, always from a timer (never in the turn of the
- * request that finished). When the queue is full new spans are dropped and counted: a slow or
- * dead collector costs memory up to `maxQueue` spans and nothing else.
+ * request that finished). When the queue is full (`maxQueue` spans, or `maxQueueBytes` of sealed
+ * bodies) new spans are dropped and counted: a slow or dead collector costs bounded memory and
+ * nothing else.
  *
- *   add ─▶ encode into the open batch ─(batchSize reached, or flushMs timer)─▶ sealed ─▶ send(body) ─▶ exported | failed
+ *   add ─▶ encode into the open batch ─(batchSize or maxBatchBytes reached, or flushMs timer)─▶ sealed ─▶ send(body) ─▶ exported | failed
  *            └─ queue full: dropped++
  *
  * Why bytes at once, not span objects until the send: a queued span lives a few hundred
@@ -14,7 +15,15 @@
  * holding ~30 small objects per span made the sidecar's garbage collection the largest cost of
  * tracing (CPU profiles in bench/RESULTS.md). Encoded, a span is a few hundred bytes outside the
  * JavaScript heap, and the body needs no flattening or conversion when it is sent. (One buffer
- * per batch of up to 512 spans, sized like the last one.)
+ * per batch, sized like the last one.)
+ *
+ * Why batches of 2048 spans, not OpenTelemetry's SDK default of 512: a POST costs the sidecar a
+ * fixed price in CPU whatever its size (Node's HTTP client: the request and response objects, the
+ * socket's events, the timeout), and at 100 % sampling a busy sidecar sends thousands of spans a
+ * second, so four times fewer POSTs are a visible part of what tracing costs (bench/RESULTS.md).
+ * The OpenTelemetry Collector's own batch processor sends 8192. A body stays under 2 MiB
+ * (maxBatchBytes), well within what collectors take by default (the Collector's HTTP receivers
+ * 20 MiB).
  *
  * A buffer serves again once the transport has let go of it (the sender says so): a fresh one per
  * batch was fresh pages for the kernel to fault in and external memory for V8 to count towards its
@@ -23,17 +32,23 @@
 import type { Clock, Timer } from '../../lib/clock.ts';
 import { JsonBytes } from '../../lib/json-bytes.ts';
 
+const MIB = 1024 * 1024;
+
 export interface BatchOptions {
   readonly clock: Clock;
-  /** Spans held at most (OpenTelemetry's BatchSpanProcessor default 2048). */
+  /** Spans held at most. */
   readonly maxQueue: number;
-  /** Spans per send (OpenTelemetry's default 512). */
+  /** Bytes of sealed bodies held at most (besides the open batch and the one in flight). */
+  readonly maxQueueBytes: number;
+  /** Spans per send at most. */
   readonly batchSize: number;
+  /** A batch is sealed once its body reaches this many bytes. */
+  readonly maxBatchBytes: number;
   /** A partial batch waits at most this long (ms). */
   readonly flushMs: number;
 }
 
-export const DEFAULT_BATCH: Omit<BatchOptions, 'clock'> = { maxQueue: 2048, batchSize: 512, flushMs: 1000 };
+export const DEFAULT_BATCH: Omit<BatchOptions, 'clock'> = { maxQueue: 8192, maxQueueBytes: 8 * MIB, batchSize: 2048, maxBatchBytes: 2 * MIB, flushMs: 1000 };
 
 /**
  * A body format, written span by span into the batch's bytes: open(first) + item(s1) + separator
@@ -85,6 +100,8 @@ export class SpanBatcher<S> {
   #open: Batch | null = null;
   #sealed: Batch[] = [];
   #queued = 0;
+  /** Bytes of the bodies in #sealed. */
+  #sealedBytes = 0;
   /** A new batch's buffer starts as large as the last one grew (no regrowth at a steady rate). */
   #bufferSize = FIRST_BUFFER;
   /** Buffers of sent batches the transport let go of (at most SPARE_BUFFERS). */
@@ -106,7 +123,7 @@ export class SpanBatcher<S> {
   }
 
   add(span: S): void {
-    if (this.#closed || this.#queued >= this.#opts.maxQueue) {
+    if (this.#closed || this.#queued >= this.#opts.maxQueue || this.#sealedBytes >= this.#opts.maxQueueBytes) {
       this.stats.dropped++;
       return;
     }
@@ -130,7 +147,7 @@ export class SpanBatcher<S> {
     f.item(span, b.out);
     b.count++;
     this.#queued++;
-    if (b.count >= this.#opts.batchSize) this.#seal();
+    if (b.count >= this.#opts.batchSize || b.out.len >= this.#opts.maxBatchBytes) this.#seal();
     if (this.#inFlight !== null) return; // its completion schedules the next send
     if (this.#sealed.length > 0) this.#schedule(0);
     // Otherwise a timer already armed fires within flushMs of this batch's first span.
@@ -142,6 +159,7 @@ export class SpanBatcher<S> {
     if (b === null) return;
     b.out.raw(this.#format.close);
     this.#bufferSize = Math.max(this.#bufferSize, b.out.buf.length);
+    this.#sealedBytes += b.out.len;
     this.#sealed.push(b);
     this.#open = null;
   }
@@ -174,6 +192,7 @@ export class SpanBatcher<S> {
     const b = this.#sealed.shift();
     if (b === undefined) return;
     this.#queued -= b.count;
+    this.#sealedBytes -= b.out.len;
     try {
       const { buf, len } = b.out;
       const released = await this.#send(buf.subarray(0, len), b.count);
@@ -187,7 +206,7 @@ export class SpanBatcher<S> {
 
   /**
    * Sends everything queued now (after the batch in flight), batch by batch, then stops taking
-   * spans; for a draining sidecar. Bounded: at most maxQueue / batchSize + 2 sends.
+   * spans; for a draining sidecar. Bounded: the batches queued now, nothing added after.
    */
   async close(): Promise<void> {
     this.#closed = true;
@@ -195,6 +214,6 @@ export class SpanBatcher<S> {
     this.#timer = null;
     if (this.#inFlight !== null) await this.#inFlight;
     this.#seal();
-    for (let i = 0; i <= Math.ceil(this.#opts.maxQueue / this.#opts.batchSize) + 1 && this.#sealed.length > 0; i++) await this.#sendOne();
+    for (let n = this.#sealed.length; n > 0; n--) await this.#sendOne();
   }
 }

@@ -295,7 +295,7 @@ test('span batches over a real socket arrive intact while their buffers are reus
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/spans`;
-  const tracer = new Tracer({ sendToControlPlane: () => Promise.resolve(), batch: { flushMs: 5, batchSize: SPANS, maxQueue: 100_000 } });
+  const tracer = new Tracer({ sendToControlPlane: () => Promise.resolve(), batch: { flushMs: 5, batchSize: SPANS, maxQueue: 100_000, maxBatchBytes: 1 << 30, maxQueueBytes: 1 << 30 } });
   try {
     tracer.update(config({ exporters: [{ protocol: 'zipkin', url }] }));
     const paths: string[] = [];
@@ -350,4 +350,23 @@ test('environment custom tags: the sidecar\'s variable, else its defaultValue, e
   assert.equal(spans[0]!.tags['rack'], undefined);
   const literal = { samplingPercent: 1, exporters: [], customTags: [{ tag: 'a', kind: 'literal' as const, value: 'x' }], maxPathTagLength: 256 };
   assert.equal(withEnvironmentTags(literal, {}), literal, 'a config without environment tags is used as it is');
+});
+
+test('collectors get batches of up to 2048 spans; the trace store never more than it takes per POST (SPAN_LIMITS.maxBatch)', async () => {
+  const storeBatches: number[] = [];
+  const collectorBatches: number[] = [];
+  const clock = new VirtualClock(0);
+  const tracer = new Tracer({
+    sendToControlPlane: (json) => { storeBatches.push((JSON.parse(json.toString('utf8')) as SpanBatch).spans.length); return Promise.resolve(); },
+    storeSpansPerSecond: 1e9,
+    post: (_url, _type, body) => { collectorBatches.push((JSON.parse(body.toString('utf8')) as unknown[]).length); return Promise.resolve(); },
+    clock,
+  });
+  tracer.update(config({ exporters: [{ protocol: 'zipkin', url: 'http://z:9411/api/v2/spans' }] }));
+  for (let i = 0; i < 2100; i++) pass(tracer, request({}));
+  await runFor(clock, 1000);
+  await runFor(clock, 0);
+  assert.deepEqual(collectorBatches, [2048, 52]);
+  assert.deepEqual(storeBatches, [512, 512, 512, 512, 52]);
+  await tracer.close(100);
 });

@@ -139,7 +139,8 @@ export class Tracer {
         const post = postOptions(e, this.#env);
         wanted.set(`${e.protocol} ${e.url} ${JSON.stringify(post)}`, [`${e.protocol} ${e.url}`, e.protocol === 'zipkin' ? ZIPKIN_FORMAT : otlpFormat(version), (body) => this.#post(e.url, 'application/json', body, post)]);
       }
-      this.#store ??= new SpanBatcher(CONTROL_PLANE, CONTROL_PLANE_FORMAT, (body) => this.#opts.sendToControlPlane(body), this.#batch);
+      // The control plane takes at most SPAN_LIMITS.maxBatch spans per POST.
+      this.#store ??= new SpanBatcher(CONTROL_PLANE, CONTROL_PLANE_FORMAT, (body) => this.#opts.sendToControlPlane(body), { ...this.#batch, batchSize: Math.min(this.#batch.batchSize, SPAN_LIMITS.maxBatch) });
     } else if (this.#store !== null) {
       void this.#store.close();
       this.#store = null;
