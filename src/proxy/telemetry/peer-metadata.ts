@@ -94,12 +94,24 @@ export function decodePeerMetadata(header: string): PeerMetadata | null {
 export class PeerMetadataCache {
   readonly #byHeader = new Map<string, PeerMetadata | null>();
   readonly #max: number;
+  #lastHeader: string | null = null;
+  #lastValue: PeerMetadata | null = null;
 
   constructor(max = 1024) {
     this.#max = max;
   }
 
   get(header: string): PeerMetadata | null {
+    // A sidecar hears from the same few peers over and over: comparing with the last header (a
+    // length check, then the bytes) is cheaper than hashing a new ~300-character string for the map.
+    if (header === this.#lastHeader) return this.#lastValue;
+    const m = this.#lookup(header);
+    this.#lastHeader = header;
+    this.#lastValue = m;
+    return m;
+  }
+
+  #lookup(header: string): PeerMetadata | null {
     let m = this.#byHeader.get(header);
     if (m !== undefined) return m;
     m = decodePeerMetadata(header);
