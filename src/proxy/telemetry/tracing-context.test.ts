@@ -7,7 +7,7 @@ const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
 
 test('W3C traceparent: the spec\'s example, flags, and malformed values', () => {
-  assert.deepEqual(parseTraceparent(`00-${TRACE}-${SPAN}-01`), { traceId: TRACE, spanId: SPAN, sampled: true, single: false });
+  assert.deepEqual(parseTraceparent(`00-${TRACE}-${SPAN}-01`), { traceId: TRACE, spanId: SPAN, sampled: true, debug: false, single: false });
   assert.equal(parseTraceparent(`00-${TRACE}-${SPAN}-00`)?.sampled, false);
   assert.equal(parseTraceparent(`00-${TRACE}-${SPAN}-03`)?.sampled, true, 'bit 0 only');
   assert.equal(parseTraceparent(`01-${TRACE}-${SPAN}-01-extra`)?.traceId, TRACE, 'a future version is read as 00');

@@ -78,7 +78,12 @@ export function readContext(headers: readonly string[]): IncomingContext | null 
   if (traceparent === undefined && single === undefined && b3Trace === undefined && b3Sampled === undefined && b3Flags === undefined) return null;
   if (traceparent !== undefined) {
     const w3c = parseTraceparent(traceparent);
-    if (w3c !== null) return { traceId: w3c.traceId, spanId: w3c.spanId, sampled: w3c.sampled, debug: b3Flags !== undefined && b3Flags.trim() === '1', single: single !== undefined };
+    if (w3c !== null) {
+      // Completed in place (one object per sampled hop, not two).
+      w3c.debug = b3Flags !== undefined && b3Flags.trim() === '1';
+      w3c.single = single !== undefined;
+      return w3c;
+    }
   }
   if (single !== undefined) {
     const b = parseB3Single(single);
@@ -93,7 +98,7 @@ export function readContext(headers: readonly string[]): IncomingContext | null 
 }
 
 /** W3C traceparent, version 00 (and future versions read as 00, §3.2.4); null when malformed. */
-export function parseTraceparent(v: string): { traceId: string; spanId: string; sampled: boolean; single: false } | null {
+export function parseTraceparent(v: string): IncomingContext | null {
   const s = v.trim();
   // 00-<32 hex>-<16 hex>-<2 hex>, checked in place (every sampled hop reads one: no regex, no slice until it holds).
   if (s.length < 55 || s.charCodeAt(2) !== 45 || s.charCodeAt(35) !== 45 || s.charCodeAt(52) !== 45) return null;
@@ -104,7 +109,7 @@ export function parseTraceparent(v: string): { traceId: string; spanId: string; 
   const traceId = s.slice(3, 35);
   const spanId = s.slice(36, 52);
   if (traceId === ZERO32 || spanId === ZERO16) return null;
-  return { traceId, spanId, sampled: (hexDigit(s.charCodeAt(54)) & 1) === 1, single: false };
+  return { traceId, spanId, sampled: (hexDigit(s.charCodeAt(54)) & 1) === 1, debug: false, single: false };
 }
 
 /** Whether s[from, to) is all lower-case hex digits. */
