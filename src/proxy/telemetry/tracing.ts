@@ -111,6 +111,9 @@ export class Tracer {
   readonly #env: NodeJS.ProcessEnv;
   #agent: http.Agent | null = null;
   #lastText: RequestText | null = null;
+  /** See #wallOffset. */
+  #offset = 0;
+  #offsetAt = -Infinity;
 
   constructor(opts: TracerOptions) {
     this.#opts = opts;
@@ -255,10 +258,10 @@ export class Tracer {
     // The span ends when the upstream exchange ended (the last response byte came in), not when
     // this process got round to the stream's end: on a busy host that can be milliseconds later,
     // after the caller's own span closed. Causally server end < client end, so spans nest. The
-    // start is placed on the wall clock now (Date.now minus the elapsed monotonic time), so spans
-    // of processes started at different times share one clock even if the wall clock was stepped.
-    const nowMono = performance.now();
-    const endMono = info.upstreamEndMono > info.startMono ? info.upstreamEndMono : nowMono;
+    // start is placed on the wall clock by the offset between the wall clock and the monotonic one
+    // (#wallOffset, read at most once a second), so spans of processes started at different times
+    // share one clock even if the wall clock was stepped.
+    const endMono = info.upstreamEndMono > info.startMono ? info.upstreamEndMono : performance.now();
     return new FinishedSpan(
       origin,
       span.traceId,
@@ -266,12 +269,25 @@ export class Tracer {
       span.parentSpanId,
       text.name,
       info.direction === 'outbound' ? 'CLIENT' : 'SERVER',
-      Math.round((Date.now() - (nowMono - info.startMono)) * 1000),
+      Math.round((this.#wallOffset(endMono) + info.startMono) * 1000),
       Math.max(1, Math.round((endMono - info.startMono) * 1000)),
       error,
       tags,
       LEADING_TAGS,
     );
+  }
+
+  /**
+   * Wall-clock ms minus monotonic ms, read again when `mono` is a second past the last reading: a
+   * span's start is placed on the wall clock by it without reading either clock per span, and a
+   * step of the wall clock shows in the spans within a second.
+   */
+  #wallOffset(mono: number): number {
+    if (mono - this.#offsetAt >= 1000 || mono < this.#offsetAt) {
+      this.#offsetAt = performance.now();
+      this.#offset = Date.now() - this.#offsetAt;
+    }
+    return this.#offset;
   }
 
   /**
