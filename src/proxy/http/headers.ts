@@ -4,17 +4,23 @@
  */
 import { randomUUID } from 'node:crypto';
 
-/** Fields that describe one connection, never forwarded. Framing fields are re-derived per hop. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'expect',
-]);
+/**
+ * Fields that describe one connection, never forwarded (connection, keep-alive, proxy-connection,
+ * te, trailer, transfer-encoding, upgrade, expect). Framing fields are re-derived per hop. Tested by
+ * length, then by name, not by a Set: a parsed name is a new string, and a Set lookup hashes it
+ * first, for every field of every request and response.
+ */
+export function isHopByHop(name: string): boolean {
+  switch (name.length) {
+    case 2: return name === 'te';
+    case 6: return name === 'expect';
+    case 7: return name === 'trailer' || name === 'upgrade';
+    case 10: return name === 'connection' || name === 'keep-alive';
+    case 16: return name === 'proxy-connection';
+    case 17: return name === 'transfer-encoding';
+    default: return false;
+  }
+}
 
 /**
  * Returns the end-to-end fields of a parsed head (a new array): drops hop-by-hop fields and any
@@ -34,7 +40,7 @@ export function endToEnd(headers: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!;
-    if (HOP_BY_HOP.has(name)) continue;
+    if (isHopByHop(name)) continue;
     if (named !== null && named.has(name)) continue;
     out.push(name, headers[i + 1]!);
   }
