@@ -203,13 +203,25 @@ function remoteEndpoint(s: FinishedSpan, out: JsonBytes): void {
     return;
   }
   const peer = s.tag('peer.address');
-  if (peer === undefined || !IPV4.test(peer)) return;
+  if (peer === undefined || !isIpv4(peer)) return;
   out.raw(',"remoteEndpoint":{"ipv4":"');
   out.raw(peer);
   out.raw('"}');
 }
 
 const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
+
+/** The last address isIpv4() was asked about, and its answer: a sidecar's callers are a few peers, each calling many times. */
+let lastPeer = '';
+let lastPeerIsIpv4 = false;
+
+function isIpv4(address: string): boolean {
+  if (address !== lastPeer) {
+    lastPeerIsIpv4 = IPV4.test(address);
+    lastPeer = address;
+  }
+  return lastPeerIsIpv4;
+}
 
 /**
  * OTLP/HTTP JSON: one ResourceSpans per batch, for the reporting service (a sidecar reports for

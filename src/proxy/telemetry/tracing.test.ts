@@ -370,3 +370,17 @@ test('collectors get batches of up to 2048 spans; the trace store never more tha
   assert.deepEqual(storeBatches, [512, 512, 512, 512, 52]);
   await tracer.close(100);
 });
+
+test('Zipkin SERVER spans name the caller\'s IPv4 address as their remoteEndpoint, and no remoteEndpoint for a caller that has none, also when such callers alternate', async () => {
+  const { tracer, posts, clock } = setup({ exporters: [{ protocol: 'zipkin', url: 'http://z:9411/api/v2/spans' }] });
+  const callers = ['10.0.0.9', '::1', '::1', '10.0.0.9', '10.0.0.7', '', '10.0.0.7'];
+  for (const remote of callers) {
+    const r = request({ path: '/users/7', authority: 'user-service:8080' });
+    pass(tracer, { ...r, info: newStreamInfo('inbound', remote) });
+  }
+  await runFor(clock, 100);
+  const z = posts.flatMap((p) => JSON.parse(p.body) as { kind: string; remoteEndpoint?: unknown }[]);
+  assert.deepEqual(z.map((s) => s.kind), callers.map(() => 'SERVER'));
+  assert.deepEqual(z.map((s) => s.remoteEndpoint), callers.map((a) => (/^\d+\.\d+\.\d+\.\d+$/.test(a) ? { ipv4: a } : undefined)));
+  await tracer.close();
+});
