@@ -103,7 +103,7 @@ export class PeerMetadataCache {
 
   get(header: string): PeerMetadata | null {
     // A sidecar hears from the same few peers over and over: comparing with the last header (a
-    // length check, then the bytes) is cheaper than hashing a new ~300-character string for the map.
+    // length check, then the bytes) is cheaper than hashing a new ~140-character string for the map.
     if (header === this.#lastHeader) return this.#lastValue;
     const m = this.#lookup(header);
     this.#lastHeader = header;
