@@ -283,9 +283,11 @@ export class Tracer {
    * step of the wall clock shows in the spans within a second.
    */
   #wallOffset(mono: number): number {
-    if (mono - this.#offsetAt >= 1000 || mono < this.#offsetAt) {
-      this.#offsetAt = performance.now();
-      this.#offset = Date.now() - this.#offsetAt;
+    // Keyed to `mono`, not to the time of the reading: a span that ended just before a reading but
+    // is recorded just after it must not set off another one.
+    if (mono - this.#offsetAt >= 1000) {
+      this.#offsetAt = mono;
+      this.#offset = Date.now() - performance.now();
     }
     return this.#offset;
   }
